@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace spillway::queue {
+
+class FaultInjector;
+
+// Options of the write-ahead log. Validated once by app/config.cc.
+// Durability is not a knob: every commit is synchronous (fsync) and a 2xx is only ever sent
+// for an event whose commit returned OK, so a crash loses nothing that was acknowledged.
+struct WalOptions {
+  // Data directory; created if missing. Holds data.mdb, lock.mdb and spillway.lock.
+  std::string dir = "./spillway-data";
+  // LMDB map size in bytes (sparse: costs address space, not disk). Hard upper bound of the
+  // store; ingest is refused at map_watermark of it. Default 256 GiB.
+  uint64_t map_size = uint64_t{256} << 30;
+  // Reader slots (mdb_env_set_maxreaders). Default 512.
+  unsigned max_readers = 512;
+  // Fraction of the map above which appends are refused (deletes keep working). Default 0.85.
+  double map_watermark = 0.85;
+  // Free space to keep on the data filesystem; appends are refused below it so deletes after
+  // delivery always have room. A full disk shows up in LMDB as EIO, so this is checked with
+  // statvfs. Default 256 MiB.
+  uint64_t min_free_disk_bytes = uint64_t{256} << 20;
+  // Queued payload bytes across all accounts above which appends get 503. 0: no limit.
+  uint64_t max_total_bytes = 0;
+  // Queued payload bytes per account above which that account's appends get 429. 0: no limit.
+  uint64_t max_account_bytes = 0;
+  // Idempotency window. A repeated key inside it is acknowledged without a second copy.
+  std::chrono::milliseconds dedupe_window = std::chrono::hours(24);
+  // Expired dedupe entries pruned per commit (bounded so pruning never delays ingest).
+  unsigned dedupe_prune_per_commit = 256;
+  // Group commit bounds: a transaction takes pending operations until either is reached
+  // (at least one). Larger groups amortise the fsync; smaller ones bound latency.
+  unsigned max_group_ops = 512;
+  uint64_t max_group_bytes = uint64_t{16} << 20;
+  // Bound on appends waiting for the writer; past it appends fail at once with Unavailable.
+  // Control operations (settle, pause, accounts) have their own, separate bound so a flood of
+  // ingest can never block draining.
+  unsigned max_pending_appends = 4096;
+  uint64_t max_pending_bytes = uint64_t{256} << 20;
+  unsigned max_pending_control = 4096;
+  // After a failed commit, a probe commit is tried this often; on success appends resume.
+  std::chrono::milliseconds recovery_probe_interval = std::chrono::seconds(5);
+  // How often stale reader slots (of dead processes) are cleared and free disk re-read.
+  std::chrono::milliseconds housekeeping_interval = std::chrono::seconds(10);
+  // Test hook: lets a test fail commits without touching the disk. Not owned; may be null.
+  FaultInjector* faults = nullptr;
+};
+
+// Injected by tests to simulate storage failures (leveldb FaultInjectionTestEnv style).
+class FaultInjector {
+ public:
+  virtual ~FaultInjector() = default;
+  // Called by the writer thread just before mdb_txn_commit. A non-zero errno-style value makes
+  // the writer abort the transaction and treat the commit as failed with that code.
+  virtual int before_commit() = 0;
+  // Free bytes to report instead of statvfs; a negative value means "ask the filesystem".
+  virtual int64_t free_disk_bytes() { return -1; }
+};
+
+}  // namespace spillway::queue
