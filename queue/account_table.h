@@ -35,9 +35,12 @@ class AccountTable {
     uint64_t dead = 0;
     int64_t oldest_ms = 0;  // 0 when no backlog
   };
+  // O(accounts): for dashboards, not for hot paths.
   Totals totals() const;
+  // Queued payload bytes across all accounts, O(1) (the global quota check).
+  uint64_t total_bytes() const;
 
-  // Writer thread only: publish records that a commit changed.
+  // Writer thread (and Wal::open) only: publish records that a commit changed.
   void publish(const std::vector<AccountRecord>& changed);
 
  private:
@@ -46,7 +49,6 @@ class AccountTable {
   std::unordered_map<AccountId, AccountRecord> by_id_;
   std::unordered_map<std::string, AccountId> by_name_;
   uint64_t total_bytes_ = 0;
-  uint64_t total_depth_ = 0;
 };
 
 }  // namespace spillway::queue

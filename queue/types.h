@@ -64,13 +64,13 @@ struct DeadIn {
   uint32_t attempts = 1;
 };
 
-// Records the delivery of the events of one account in [first, last]: the events in the range
-// are deleted, except those in `dead`, which move to dead letters. Events outside the range
-// (for example dead letters re-queued in front) are untouched.
+// Records the outcome of one delivered slice of an account: the events in `delivered` are
+// deleted, those in `dead` move to dead letters. Seqs are explicit (not a range) so that dead
+// letters requeued while the slice was in flight are never deleted undelivered. Seqs no longer
+// queued are ignored, which makes a repeated settle harmless.
 struct SettleRequest {
   AccountId account;
-  Seq first;
-  Seq last;
+  std::vector<Seq> delivered;
   std::vector<DeadIn> dead;
 };
 

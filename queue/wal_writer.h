@@ -20,7 +20,6 @@ namespace spillway::queue {
 
 class AccountTable;
 class LmdbEnv;
-class WriteOp;
 
 // What a commit changed, passed to the commit listener (replay uses it to wake accounts).
 struct CommitSummary {
@@ -61,10 +60,11 @@ class WalWriter {
   Status start();
   void stop();
 
-  // Appends a request's events atomically (all or none). Fails at once with Unavailable when
-  // the pending queue is full or the writer has failed, kShuttingDown after stop(),
-  // kResourceExhausted for the global quota (503) / map or disk watermark (503), and
-  // kResourceExhausted with message prefix "account" for the account quota (429).
+  // Appends a request's events atomically (all or none). Errors, all reported through `done`:
+  //   kUnavailable (-> 503): pending queue full, store above the map or disk watermark, global
+  //     quota reached, or the sticky failure of an earlier commit;
+  //   kResourceExhausted (-> 429): this account's byte quota is reached;
+  //   kNotFound: unknown account; kShuttingDown: after stop().
   void append(AppendRequest request, Done<AppendResult> done);
   // Records delivery of [first, last] of one account (see SettleRequest). Works while appends
   // are refused for quota, so draining always frees space.

@@ -1,0 +1,163 @@
+#include "queue/store_check.h"
+
+#include <map>
+
+#include "queue/lmdb_env.h"
+#include "queue/lmdb_txn.h"
+#include "queue/record_codec.h"
+
+namespace spillway::queue {
+namespace {
+
+struct Seen {
+  uint64_t depth = 0, bytes = 0, head = 0, dead = 0, dead_bytes = 0, max_seq = 0;
+  int64_t oldest_ms = 0;
+};
+
+class Checker {
+ public:
+  Checker(LmdbEnv& env, const ReadTxn& txn, uint32_t max_problems)
+      : env_(env), txn_(txn), max_problems_(max_problems) {}
+
+  Status run(StoreReport& report) {
+    report_ = &report;
+    for (auto step : {&Checker::load_accounts, &Checker::scan_events, &Checker::scan_dead,
+                      &Checker::scan_names, &Checker::scan_keys, &Checker::scan_dedupe}) {
+      if (Status s = (this->*step)(); !s.is_ok()) return s;
+    }
+    compare_counters();
+    return Status::ok();
+  }
+
+ private:
+  void problem(std::string what) {
+    if (report_->problems.size() < max_problems_) report_->problems.push_back(std::move(what));
+  }
+
+  template <typename Visit>
+  Status walk(MDB_dbi dbi, Visit visit) {
+    auto cur = Cursor::open(txn_.get(), dbi);
+    if (!cur) return cur.status();
+    for (auto more = cur->first();; more = cur->next()) {
+      if (!more) return more.status();
+      if (!*more) return Status::ok();
+      visit(cur->key(), cur->value());
+    }
+  }
+
+  Status load_accounts() {
+    return walk(env_.tables().accounts, [&](std::string_view k, std::string_view v) {
+      auto rec = codec::parse_account(k, v);
+      if (!rec) return problem(rec.status().message());
+      report_->accounts += 1;
+      accounts_.emplace(rec->id.value, std::move(*rec));
+    });
+  }
+
+  Status scan_events() {
+    return walk(env_.tables().events, [&](std::string_view k, std::string_view v) {
+      auto key = codec::parse_event_key(k);
+      if (!key) return problem("event key of wrong size");
+      std::string where = "account " + std::to_string(key->account.value) + " seq " +
+                          std::to_string(key->seq.value);
+      auto value = codec::parse_event_value(v);
+      if (!value) return problem(where + ": " + value.status().message());
+      Seen& s = seen_[key->account.value];
+      if (s.depth == 0) {
+        s.head = key->seq.value;
+        s.oldest_ms = value->enqueue_ms;
+      }
+      s.depth += 1;
+      s.bytes += value->payload.size();
+      s.max_seq = std::max(s.max_seq, key->seq.value);
+      report_->events += 1;
+      report_->event_bytes += value->payload.size();
+    });
+  }
+
+  Status scan_dead() {
+    return walk(env_.tables().dead, [&](std::string_view k, std::string_view v) {
+      auto dead = codec::parse_dead(k, v);
+      if (!dead) return problem("dead letter: " + dead.status().message());
+      Seen& s = seen_[dead->account.value];
+      s.dead += 1;
+      s.dead_bytes += dead->payload.size();
+      s.max_seq = std::max(s.max_seq, dead->seq.value);
+      report_->dead_letters += 1;
+    });
+  }
+
+  Status scan_names() {
+    return walk(env_.tables().account_names, [&](std::string_view k, std::string_view v) {
+      auto id = codec::parse_u32(v);
+      auto it = id ? accounts_.find(*id) : accounts_.end();
+      if (it == accounts_.end() || it->second.name != k) {
+        problem("account name " + std::string(k) + " points at no matching account");
+      }
+    });
+  }
+
+  Status scan_keys() {
+    return walk(env_.tables().keys, [&](std::string_view, std::string_view v) {
+      auto id = codec::parse_credential_account(v);
+      if (!id || !accounts_.contains(id->value)) problem("credential for an unknown account");
+      report_->credentials += 1;
+    });
+  }
+
+  Status scan_dedupe() {
+    return walk(env_.tables().dedupe, [&](std::string_view k, std::string_view v) {
+      if (k.size() != 20 || !codec::parse_dedupe_value(v)) return problem("damaged dedupe entry");
+      if (!accounts_.contains(get_account(k))) problem("dedupe entry for an unknown account");
+      report_->dedupe_entries += 1;
+    });
+  }
+
+  static uint32_t get_account(std::string_view k) {
+    return codec::parse_u32(k.substr(0, 4)).value();
+  }
+
+  void compare_counters() {
+    for (const auto& [id, s] : seen_) {
+      if (!accounts_.contains(id)) problem("events of unknown account " + std::to_string(id));
+    }
+    for (const auto& [id, rec] : accounts_) compare_one(rec, seen_[id]);
+  }
+
+  void compare_one(const AccountRecord& r, const Seen& s) {
+    std::string who = "account " + r.name + ": ";
+    auto check = [&](const char* what, uint64_t stored, uint64_t scanned) {
+      if (stored != scanned) {
+        problem(who + what + " counter " + std::to_string(stored) + " != scan " +
+                std::to_string(scanned));
+      }
+    };
+    check("depth", r.depth, s.depth);
+    check("bytes", r.bytes, s.bytes);
+    check("head seq", r.head_seq, s.head);
+    check("oldest time", static_cast<uint64_t>(r.oldest_ms), static_cast<uint64_t>(s.oldest_ms));
+    check("dead letter", r.dead_count, s.dead);
+    check("dead letter bytes", r.dead_bytes, s.dead_bytes);
+    if (s.max_seq >= r.next_seq) problem(who + "a stored seq is not below next seq");
+  }
+
+  LmdbEnv& env_;
+  const ReadTxn& txn_;
+  uint32_t max_problems_;
+  StoreReport* report_ = nullptr;
+  std::map<uint32_t, AccountRecord> accounts_;
+  std::map<uint32_t, Seen> seen_;
+};
+
+}  // namespace
+
+Result<StoreReport> check_store(LmdbEnv& env, uint32_t max_problems) {
+  auto txn = ReadTxn::begin(env.get());
+  if (!txn) return txn.status();
+  StoreReport report;
+  Checker checker(env, *txn, max_problems);
+  if (Status s = checker.run(report); !s.is_ok()) return s;
+  return report;
+}
+
+}  // namespace spillway::queue

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace spillway::queue {
+
+class LmdbEnv;
+
+// What a full walk of the store found. `problems` lists each inconsistency in words; an empty
+// list means every invariant of docs/storage.md holds.
+struct StoreReport {
+  uint64_t accounts = 0;
+  uint64_t events = 0;
+  uint64_t event_bytes = 0;
+  uint64_t dead_letters = 0;
+  uint64_t credentials = 0;
+  uint64_t dedupe_entries = 0;
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// Walks every table in one read transaction and checks: each event and dead letter's CRC32C;
+// per-account depth, bytes, head seq, oldest time and dead-letter counters against the scan;
+// every seq below the account's next seq; names, credentials and dedupe entries pointing at
+// existing accounts. O(store) time, O(accounts) memory: for `spillway verify`, tests and crash
+// checks, never for the serving path. Errors: only failures to read; damage goes in the report.
+Result<StoreReport> check_store(LmdbEnv& env, uint32_t max_problems = 100);
+
+}  // namespace spillway::queue

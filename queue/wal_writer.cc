@@ -1,0 +1,381 @@
+#include "queue/wal_writer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+
+#include "queue/account_table.h"
+#include "queue/detail/store_ops.h"
+#include "queue/detail/write_op.h"
+#include "queue/detail/write_queue.h"
+#include "queue/lmdb_env.h"
+#include "queue/lmdb_txn.h"
+#include "queue/record_codec.h"
+
+namespace spillway::queue {
+
+using detail::FunctionOp;
+using detail::TxnContext;
+using detail::WriteOp;
+using OpPtr = std::unique_ptr<WriteOp>;
+
+class WalWriter::Impl {
+ public:
+  Impl(LmdbEnv& env, AccountTable& accounts, const WalOptions& options, const Clock& clock,
+       Logger& logger)
+      : env_(env), accounts_(accounts), options_(options), clock_(clock), log_(logger),
+        queue_(options) {}
+
+  LmdbEnv& env_;
+  AccountTable& accounts_;
+  WalOptions options_;
+  const Clock& clock_;
+  Logger& log_;
+  detail::WriteQueue queue_;
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+
+  // Writer-thread state.
+  uint32_t next_account_id_ = 1;
+  std::chrono::steady_clock::time_point next_gate_check_{};
+  std::chrono::steady_clock::time_point next_housekeeping_{};
+  std::chrono::steady_clock::time_point next_probe_{};
+
+  std::mutex listener_mu_;
+  // Guarded by listener_mu_.
+  CommitListener listener_;
+
+  // Shared with callers: the sticky failure and the ingest gate.
+  mutable std::mutex state_mu_;
+  // Guarded by state_mu_.
+  Status sticky_;
+  bool sticky_forever_ = false;
+  std::string refusal_reason_;
+  std::atomic<bool> ingest_refused_{false};
+
+  std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
+
+  void submit(OpPtr op, const std::function<void(Status)>& refuse);
+  void run();
+  void process(std::vector<OpPtr>& group);
+  Status commit_group(std::vector<OpPtr>& group, bool& map_full);
+  void finish(std::vector<OpPtr>& group, const Status& commit);
+  void on_commit_failed(const Status& s, bool panic);
+  void try_probe();
+  void refresh_ingest_gate(bool force);
+  void housekeeping();
+  Status sticky() const {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    return sticky_;
+  }
+};
+
+WalWriter::WalWriter(LmdbEnv& env, AccountTable& accounts, const WalOptions& options,
+                     const Clock& clock, Logger& logger)
+    : impl_(std::make_unique<Impl>(env, accounts, options, clock, logger)) {}
+
+WalWriter::~WalWriter() { SPW_ASSERT(!impl_->started_ || impl_->stopped_); }
+
+void WalWriter::set_commit_listener(CommitListener listener) {
+  std::lock_guard<std::mutex> lock(impl_->listener_mu_);
+  impl_->listener_ = std::move(listener);
+}
+
+Status WalWriter::start() {
+  SPW_ASSERT(!impl_->started_);
+  auto meta = ReadTxn::begin(impl_->env_.get());
+  if (!meta) return meta.status();
+  auto next = meta->find(impl_->env_.tables().meta, codec::kMetaNextAccountId);
+  if (!next) return next.status();
+  if (*next) {
+    auto v = codec::parse_u32(**next);
+    if (!v) return v.status();
+    impl_->next_account_id_ = *v;
+  }
+  impl_->refresh_ingest_gate(true);
+  impl_->started_ = true;
+  impl_->thread_ = std::thread([this] { impl_->run(); });
+  return Status::ok();
+}
+
+void WalWriter::stop() {
+  if (!impl_->started_ || impl_->stopped_) {
+    impl_->stopped_ = true;
+    return;
+  }
+  impl_->queue_.close();
+  impl_->thread_.join();
+  impl_->stopped_ = true;
+}
+
+void WalWriter::Impl::submit(OpPtr op, const std::function<void(Status)>& refuse) {
+  if (op->is_append()) {
+    // Fail fast without queueing: a refused store must answer 503 at once, not after a wait.
+    if (Status s = sticky(); !s.is_ok()) return refuse(s);
+    if (ingest_refused_.load()) {
+      std::lock_guard<std::mutex> lock(state_mu_);
+      return refuse(Status::unavailable(refusal_reason_));
+    }
+  }
+  Status s = queue_.push(std::move(op));
+  if (!s.is_ok()) refuse(s);
+}
+
+namespace {
+template <typename R>
+std::function<void(Status)> refuser(std::function<void(R)>& done) {
+  return [&done](Status s) { done(R(std::move(s))); };
+}
+}  // namespace
+
+void WalWriter::append(AppendRequest request, Done<AppendResult> done) {
+  uint64_t bytes = 0;
+  for (const EventIn& e : request.events) bytes += e.payload.size();
+  for (const RejectedIn& r : request.rejected) bytes += r.payload.size();
+  auto req = std::make_shared<AppendRequest>(std::move(request));
+  auto op = std::make_unique<FunctionOp<Result<AppendResult>>>(
+      [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done, true, bytes);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::settle(SettleRequest request, StatusDone done) {
+  auto req = std::make_shared<SettleRequest>(std::move(request));
+  auto op = std::make_unique<FunctionOp<Status>>(
+      [req](TxnContext& ctx) { return detail::apply_settle(ctx, *req); }, done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::create_account(CreateAccountRequest request, Done<AccountId> done) {
+  auto req = std::make_shared<CreateAccountRequest>(std::move(request));
+  auto op = std::make_unique<FunctionOp<Result<AccountId>>>(
+      [req](TxnContext& ctx) { return detail::apply_create_account(ctx, *req); }, done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::add_credential(AccountId account, Credential credential, StatusDone done) {
+  auto op = std::make_unique<FunctionOp<Status>>(
+      [account, c = std::move(credential)](TxnContext& ctx) {
+        return detail::apply_add_credential(ctx, account, c);
+      },
+      done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::set_paused(AccountId account, bool paused, StatusDone done) {
+  auto op = std::make_unique<FunctionOp<Status>>(
+      [=](TxnContext& ctx) { return detail::apply_set_paused(ctx, account, paused); }, done, false,
+      0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::set_weight(AccountId account, uint32_t weight, StatusDone done) {
+  auto op = std::make_unique<FunctionOp<Status>>(
+      [=](TxnContext& ctx) { return detail::apply_set_weight(ctx, account, weight); }, done, false,
+      0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::put_meta(std::string key, std::string value, StatusDone done) {
+  auto op = std::make_unique<FunctionOp<Status>>(
+      [k = std::move(key), v = std::move(value)](TxnContext& ctx) {
+        return detail::apply_put_meta(ctx, k, v);
+      },
+      done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::requeue_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
+  auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
+      [=](TxnContext& ctx) { return detail::apply_requeue_dead(ctx, account, max); }, done, false,
+      0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
+  auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
+      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, false,
+      0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+Status WalWriter::health() const { return impl_->sticky(); }
+
+bool WalWriter::ingest_refused() const { return impl_->ingest_refused_.load(); }
+
+WalWriter::Stats WalWriter::stats() const {
+  Stats s;
+  s.commits = impl_->commits_.load();
+  s.failed_commits = impl_->failed_commits_.load();
+  s.ops = impl_->ops_.load();
+  s.events = impl_->events_.load();
+  s.queue_full_rejections = impl_->queue_.full_rejections();
+  return s;
+}
+
+}  // namespace spillway::queue
+
+// ---- The writer thread ------------------------------------------------------------------------
+
+namespace spillway::queue {
+namespace {
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kGateCheckInterval = std::chrono::milliseconds(100);
+// Thread timing uses the real steady clock; the injected Clock stamps events and windows.
+}  // namespace
+
+void WalWriter::Impl::run() {
+  for (;;) {
+    auto group = queue_.take(SteadyClock::now() + kGateCheckInterval);
+    if (group.empty() && queue_.closed()) break;
+    housekeeping();
+    refresh_ingest_gate(false);
+    if (!group.empty()) process(group);
+  }
+}
+
+void WalWriter::Impl::process(std::vector<OpPtr>& group) {
+  if (!sticky().is_ok()) try_probe();
+  if (Status s = sticky(); !s.is_ok()) return finish(group, s);
+  bool map_full = false;
+  Status s = commit_group(group, map_full);
+  if (!map_full) {
+    if (!s.is_ok()) on_commit_failed(s, is_panic(s));
+    return finish(group, s);
+  }
+  // The map is full. Refuse the appends, then retry the rest on its own: settles and deletes
+  // free space and must keep working (they rarely need new pages).
+  std::vector<OpPtr> appends, others;
+  for (OpPtr& op : group) (op->is_append() ? appends : others).push_back(std::move(op));
+  const std::string reason = "store is full (LMDB map size reached); draining frees space";
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    refusal_reason_ = reason;
+  }
+  ingest_refused_ = true;
+  log_.error("queue", "map full, refusing ingest", {{"map_size", options_.map_size}});
+  finish(appends, Status::unavailable(reason));
+  if (others.empty()) return;
+  Status again = commit_group(others, map_full);
+  if (!again.is_ok() && !map_full) on_commit_failed(again, is_panic(again));
+  finish(others, again);
+}
+
+Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) {
+  map_full = false;
+  auto txn = WriteTxn::begin(env_.get());
+  if (!txn) return Status::unavailable("storage failure: " + txn.status().message());
+  TxnContext ctx(*txn, env_.tables(), accounts_, options_);
+  ctx.now_ms = clock_.wall_ms();
+  ctx.next_account_id = next_account_id_;
+  ctx.ingest_refused = ingest_refused_.load();
+  if (ctx.ingest_refused) {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    ctx.refusal_reason = refusal_reason_;
+  }
+  for (OpPtr& op : group) {
+    op->apply(ctx);
+    if (ctx.failed()) break;
+  }
+  if (!ctx.failed()) (void)detail::prune_dedupe(ctx, options_.dedupe_prune_per_commit);
+  if (!ctx.failed()) (void)ctx.flush();
+  if (ctx.failed()) {
+    map_full = is_map_full(ctx.fatal());
+    return Status::unavailable("storage failure: " + ctx.fatal().message());
+  }
+  int injected = options_.faults != nullptr ? options_.faults->before_commit() : 0;
+  if (injected != 0) {
+    return Status::unavailable(std::string("storage failure: mdb_txn_commit: ") +
+                               std::strerror(injected) + " (injected)");
+  }
+  if (Status s = txn->commit(); !s.is_ok()) {
+    map_full = is_map_full(s);
+    return Status::unavailable("storage failure: " + s.message());
+  }
+  next_account_id_ = ctx.next_account_id;
+  accounts_.publish(ctx.changed_records());
+  commits_ += 1;
+  ops_ += group.size();
+  events_ += ctx.summary().events;
+  ctx.summary().ops = group.size();
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (listener_) listener_(ctx.summary());
+  return Status::ok();
+}
+
+void WalWriter::Impl::finish(std::vector<OpPtr>& group, const Status& commit) {
+  for (OpPtr& op : group) op->complete(commit);
+  group.clear();
+}
+
+void WalWriter::Impl::on_commit_failed(const Status& s, bool panic) {
+  failed_commits_ += 1;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (sticky_.is_ok()) log_.error("queue", "commit failed, refusing writes", {{"error", s.message()}});
+    sticky_ = s;
+    sticky_forever_ = sticky_forever_ || panic;
+  }
+  next_probe_ = SteadyClock::now() + options_.recovery_probe_interval;
+}
+
+// A failed commit is never retried: its waiters already got an error. Instead, a separate probe
+// transaction checks whether the store can commit again before new writes are accepted.
+void WalWriter::Impl::try_probe() {
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (sticky_forever_) return;
+  }
+  if (SteadyClock::now() < next_probe_) return;
+  next_probe_ = SteadyClock::now() + options_.recovery_probe_interval;
+  auto txn = WriteTxn::begin(env_.get());
+  if (!txn) return;
+  std::string now = codec::u32_value(static_cast<uint32_t>(clock_.wall_ms() / 1000));
+  if (!txn->put(env_.tables().meta, codec::kMetaHeartbeat, now).is_ok()) return;
+  if (options_.faults != nullptr && options_.faults->before_commit() != 0) return;
+  if (!txn->commit().is_ok()) return;
+  std::lock_guard<std::mutex> lock(state_mu_);
+  log_.info("queue", "storage recovered, accepting writes", {{"was", sticky_.message()}});
+  sticky_ = Status::ok();
+}
+
+void WalWriter::Impl::refresh_ingest_gate(bool force) {
+  auto now = SteadyClock::now();
+  if (!force && now < next_gate_check_) return;
+  next_gate_check_ = now + kGateCheckInterval;
+  MapUsage usage = env_.map_usage();
+  auto limit = static_cast<uint64_t>(options_.map_watermark * static_cast<double>(usage.map_size));
+  uint64_t used = usage.high_water;
+  if (used > limit) {
+    // The file never shrinks: what counts is the pages in use, not the high-water mark.
+    auto free = env_.free_pages();
+    if (free) used -= std::min(used, *free * usage.page_size);
+  }
+  int64_t injected = options_.faults != nullptr ? options_.faults->free_disk_bytes() : -1;
+  auto disk = env_.free_disk_bytes();
+  uint64_t free_disk = injected >= 0 ? static_cast<uint64_t>(injected) : disk ? *disk : UINT64_MAX;
+  std::string reason;
+  if (used > limit) {
+    reason = "store is above its map watermark (" + std::to_string(used >> 20) + " of " +
+             std::to_string(usage.map_size >> 20) + " MiB used); draining frees space";
+  } else if (free_disk < options_.min_free_disk_bytes) {
+    reason = "free disk space is below the reserve (" + std::to_string(free_disk >> 20) +
+             " MiB free, " + std::to_string(options_.min_free_disk_bytes >> 20) + " MiB kept)";
+  }
+  bool refuse = !reason.empty();
+  bool was = ingest_refused_.exchange(refuse);
+  std::lock_guard<std::mutex> lock(state_mu_);
+  refusal_reason_ = reason;
+  if (refuse && !was) log_.warn("queue", "refusing ingest", {{"reason", reason}});
+  if (!refuse && was) log_.info("queue", "accepting ingest again");
+}
+
+void WalWriter::Impl::housekeeping() {
+  auto now = SteadyClock::now();
+  if (now < next_housekeeping_) return;
+  next_housekeeping_ = now + options_.housekeeping_interval;
+  int cleared = env_.clear_stale_readers();
+  if (cleared > 0) log_.warn("queue", "cleared stale reader slots", {{"count", cleared}});
+}
+
+}  // namespace spillway::queue
