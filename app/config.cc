@@ -1,0 +1,218 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace spillway::app {
+namespace {
+
+using json = nlohmann::json;
+using Setter = std::function<Status(ServeConfig&, const std::string&)>;
+
+Status bad(const std::string& key, const std::string& what) {
+  return Status::invalid_argument("--" + key + ": " + what);
+}
+
+template <typename T>
+Setter integer(T min, T max, std::function<void(ServeConfig&, T)> set) {
+  return [=](ServeConfig& c, const std::string& v) {
+    uint64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < uint64_t(min) || n > uint64_t(max))
+      return Status::invalid_argument("expected an integer in " + std::to_string(min) + ".." +
+                                      std::to_string(max));
+    set(c, static_cast<T>(n));
+    return Status::ok();
+  };
+}
+
+Setter text(std::function<void(ServeConfig&, const std::string&)> set) {
+  return [=](ServeConfig& c, const std::string& v) {
+    if (v.empty()) return Status::invalid_argument("expected a value");
+    set(c, v);
+    return Status::ok();
+  };
+}
+
+Setter millis(uint64_t min, std::function<void(ServeConfig&, std::chrono::milliseconds)> set) {
+  return integer<uint64_t>(min, uint64_t{1} << 40, [set](ServeConfig& c, uint64_t n) {
+    set(c, std::chrono::milliseconds(n));
+  });
+}
+
+constexpr uint64_t kMaxBytes = uint64_t{1} << 50;
+
+const std::map<std::string, Setter>& keys() {
+  static const std::map<std::string, Setter> k = {
+      {"data", text([](ServeConfig& c, const std::string& v) { c.data_dir = v; })},
+      {"listen",
+       [](ServeConfig& c, const std::string& v) {
+         auto hp = parse_listen(v);
+         if (!hp) return hp.status();
+         c.listen_host = hp->first;
+         c.listen_port = hp->second;
+         return Status::ok();
+       }},
+      {"sink", text([](ServeConfig& c, const std::string& v) { c.sink = v; })},
+      {"threads", integer<unsigned>(1, 256, [](ServeConfig& c, unsigned n) { c.threads = n; })},
+      {"admin-token-file",
+       text([](ServeConfig& c, const std::string& v) { c.admin_token_file = v; })},
+      {"log-level", text([](ServeConfig& c, const std::string& v) { c.log_level = v; })},
+      {"shutdown-timeout-ms", millis(100, [](ServeConfig& c, auto d) { c.shutdown_timeout = d; })},
+      {"max-body-bytes",
+       integer<uint64_t>(1024, uint64_t{1} << 30,
+                         [](ServeConfig& c, uint64_t n) { c.ingest.max_body_bytes = n; })},
+      {"max-event-bytes",
+       integer<uint64_t>(256, uint64_t{1} << 30,
+                         [](ServeConfig& c, uint64_t n) { c.ingest.max_event_bytes = n; })},
+      {"max-batch-events",
+       integer<uint32_t>(1, 10'000'000,
+                         [](ServeConfig& c, uint32_t n) { c.ingest.max_batch_events = n; })},
+      {"max-depth",
+       integer<uint32_t>(2, 1000, [](ServeConfig& c, uint32_t n) { c.ingest.max_depth = n; })},
+      {"max-header-bytes",
+       integer<uint32_t>(1024, 1 << 20,
+                         [](ServeConfig& c, uint32_t n) { c.ingest.max_header_bytes = n; })},
+      {"max-connections",
+       integer<uint32_t>(1, 1'000'000,
+                         [](ServeConfig& c, uint32_t n) { c.ingest.max_connections = n; })},
+      {"account-rate-limit",
+       integer<uint32_t>(0, 100'000'000,
+                         [](ServeConfig& c, uint32_t n) { c.ingest.account_rate_limit = n; })},
+      {"header-timeout-ms",
+       millis(10, [](ServeConfig& c, auto d) { c.ingest.header_timeout = d; })},
+      {"body-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.body_timeout = d; })},
+      {"idle-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.idle_timeout = d; })},
+      {"dedupe-window-s", integer<uint64_t>(0, uint64_t{1} << 32,
+                                            [](ServeConfig& c, uint64_t n) {
+                                              c.wal.dedupe_window = std::chrono::seconds(n);
+                                            })},
+      {"map-size", integer<uint64_t>(uint64_t{1} << 20, kMaxBytes,
+                                     [](ServeConfig& c, uint64_t n) { c.wal.map_size = n; })},
+      {"min-free-disk-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.wal.min_free_disk_bytes = n; })},
+      {"max-total-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.wal.max_total_bytes = n; })},
+      {"max-account-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.wal.max_account_bytes = n; })},
+      {"max-pending-appends",
+       integer<unsigned>(1, 1'000'000,
+                         [](ServeConfig& c, unsigned n) { c.wal.max_pending_appends = n; })},
+  };
+  return k;
+}
+
+std::string normalise_key(std::string key) {
+  for (char& ch : key)
+    if (ch == '_') ch = '-';
+  return key;
+}
+
+// Reads the JSON config file into key -> value text.
+Status read_config_file(const std::string& path, std::map<std::string, std::string>& out) {
+  std::ifstream in(path);
+  if (!in) return Status::invalid_argument("--config: cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc = json::parse(ss.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return Status::invalid_argument("--config: " + path + " is not a JSON object");
+  for (const auto& [key, value] : doc.items()) {
+    if (value.is_string())
+      out[normalise_key(key)] = value.get<std::string>();
+    else if (value.is_number_unsigned())
+      out[normalise_key(key)] = value.dump();
+    else
+      return Status::invalid_argument("--config: key \"" + key +
+                                      "\" must be a string or a non-negative integer");
+  }
+  return Status::ok();
+}
+
+// Collects "--key value" / "--key=value" pairs.
+Status read_flags(const std::vector<std::string>& args, std::map<std::string, std::string>& out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) return Status::invalid_argument("unexpected argument: " + a);
+    auto eq = a.find('=');
+    std::string key = normalise_key(a.substr(2, eq == std::string::npos ? eq : eq - 2));
+    if (eq != std::string::npos) {
+      out[key] = a.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      out[key] = args[++i];
+    } else {
+      return bad(key, "missing value");
+    }
+  }
+  return Status::ok();
+}
+
+Status validate(ServeConfig& c) {
+  if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (c.sink.empty()) c.sink = "file:" + c.data_dir + "/sink.ndjson";
+  if (c.sink.rfind("http://", 0) != 0 && c.sink.rfind("https://", 0) != 0 &&
+      c.sink.rfind("file:", 0) != 0 && c.sink.rfind("null:", 0) != 0)
+    return bad("sink", "must be http(s)://..., file:PATH or null:");
+  if (c.ingest.max_event_bytes > c.ingest.max_body_bytes)
+    return bad("max-event-bytes", "must not exceed --max-body-bytes");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error")
+    return bad("log-level", "must be debug, info, warn or error");
+  c.wal.dir = c.data_dir;
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& value) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Status::invalid_argument("--listen: expected HOST:PORT");
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string port_text = value.substr(colon + 1);
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || p != port_text.data() + port_text.size() || port > 65535)
+    return Status::invalid_argument("--listen: bad port \"" + port_text + "\"");
+  return std::pair{host, static_cast<uint16_t>(port)};
+}
+
+Result<ServeConfig> parse_serve_config(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> flags;
+  if (Status s = read_flags(args, flags); !s.is_ok()) return s;
+  std::map<std::string, std::string> merged;
+  if (auto it = flags.find("config"); it != flags.end()) {
+    if (Status s = read_config_file(it->second, merged); !s.is_ok()) return s;
+    flags.erase(it);
+  }
+  for (auto& [k, v] : flags) merged[k] = v;
+  ServeConfig config;
+  for (const auto& [key, value] : merged) {
+    auto setter = keys().find(key);
+    if (setter == keys().end()) return Status::invalid_argument("unknown option --" + key);
+    if (Status s = setter->second(config, value); !s.is_ok()) return bad(key, s.message());
+  }
+  if (Status s = validate(config); !s.is_ok()) return s;
+  return config;
+}
+
+std::string serve_usage() {
+  std::string out =
+      "usage: spillway serve [--config FILE] [--data DIR] [--listen HOST:PORT] [--sink URL]\n"
+      "                      [--threads N] [--admin-token-file FILE] [limits...]\n"
+      "The admin token comes from $SPILLWAY_ADMIN_TOKEN, --admin-token-file, or is generated\n"
+      "into DATA_DIR/admin.token (0600) on first start.\noptions:\n";
+  for (const auto& [key, setter] : keys()) out += "  --" + key + "\n";
+  return out;
+}
+
+}  // namespace spillway::app

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "ingest/ingest_options.h"
+#include "queue/wal_options.h"
+
+namespace spillway::app {
+
+// Everything `spillway serve` needs, read once at startup from an optional JSON config file
+// and the command line (flags win). Secrets never come from here: the admin token is read
+// from the environment or a file (see admin_token.h). Copyable value type.
+struct ServeConfig {
+  std::string data_dir = "./spillway-data";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  // Replay sink URL (http(s)://..., file:PATH, null:). Empty: file: inside the data dir.
+  std::string sink;
+  // io threads running the shared io_context. Default: hardware cores.
+  unsigned threads = 0;
+  std::string admin_token_file;
+  // Bound on a graceful shutdown (finish in-flight commits, answer them). Default 20 s.
+  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(20);
+  std::string log_level = "info";
+  ingest::IngestOptions ingest;
+  queue::WalOptions wal;
+};
+
+// Reads `serve` arguments ("--key value" or "--key=value"; "--config FILE" names a JSON file
+// with the same keys, dashes or underscores). Fills defaults (threads, sink, wal.dir) and
+// validates. Errors are kInvalidArgument naming the flag.
+Result<ServeConfig> parse_serve_config(const std::vector<std::string>& args);
+
+// The flag reference printed by `spillway serve --help`.
+std::string serve_usage();
+
+// Splits "HOST:PORT" ("[::1]:80" for IPv6).
+Result<std::pair<std::string, uint16_t>> parse_listen(const std::string& value);
+
+}  // namespace spillway::app

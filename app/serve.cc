@@ -1,0 +1,131 @@
+#include "app/serve.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "app/admin_token.h"
+#include "app/config.h"
+#include "app/io_threads.h"
+#include "common/clock.h"
+#include "ingest/admin_routes.h"
+#include "ingest/auth.h"
+#include "ingest/http_server.h"
+#include "ingest/ingest_service.h"
+#include "ingest/router.h"
+#include "ingest/segment_routes.h"
+#include "ingest/track_api_routes.h"
+#include "ingest/wal_store.h"
+#include "queue/wal.h"
+
+namespace spillway::app {
+namespace {
+
+constexpr std::string_view kTag = "serve";
+
+LogLevel level_of(const std::string& name) {
+  if (name == "debug") return LogLevel::kDebug;
+  if (name == "warn") return LogLevel::kWarn;
+  if (name == "error") return LogLevel::kError;
+  return LogLevel::kInfo;
+}
+
+// Waits until every request handed to the router has been answered, or the deadline passes.
+bool drain_in_flight(const ingest::HttpServer& server, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (server.in_flight() > 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+std::string address(const std::string& host, uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// The ingest object graph over an open queue, in dependency order (destroyed in reverse).
+struct IngestWiring {
+  IngestWiring(queue::Wal& wal, const ServeConfig& config, const std::string& token,
+               const Clock& clock, Logger& log)
+      : admin(token), store(wal), service(store, config.ingest, clock, log) {
+    ingest::add_segment_routes(router, service);
+    ingest::add_track_api_routes(router, service);
+    ingest::add_admin_routes(router, service, admin);
+  }
+  ingest::AdminToken admin;
+  ingest::WalStore store;
+  ingest::IngestService service;
+  ingest::Router router;
+};
+
+// Serves until SIGTERM/SIGINT, then shuts down in order. Returns the exit code.
+int serve_until_signal(const ServeConfig& config, queue::Wal& wal, const ingest::Router& router,
+                       Logger& log) {
+  boost::asio::io_context ioc(static_cast<int>(config.threads));
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  std::promise<int> got;
+  signals.async_wait(
+      [&got](boost::system::error_code ec, int sig) { got.set_value(ec ? 0 : sig); });
+  ingest::HttpServer server(ioc, router, config.ingest, log);
+  auto port = server.start(config.listen_host, config.listen_port);
+  if (!port) {
+    log.error(kTag, "cannot listen", {{"error", port.status().to_string()}});
+    return 1;
+  }
+  IoThreads threads(ioc);
+  threads.start(config.threads);
+  log.info(kTag, "ready",
+           {{"listen", address(config.listen_host, port.value())},
+            {"data", config.data_dir},
+            {"threads", config.threads}});
+  int sig = got.get_future().get();
+  log.info(kTag, "shutting down", {{"signal", sig}, {"in_flight", server.in_flight()}});
+  server.stop_accepting();
+  bool drained = drain_in_flight(server, config.shutdown_timeout);
+  server.close_all();
+  wal.close();
+  threads.stop();
+  log.info(kTag, "stopped", {{"drained", drained}});
+  return 0;
+}
+
+int run(const ServeConfig& config, Logger& log) {
+  SystemClock clock;
+  auto wal = queue::Wal::open(config.wal, clock, log);
+  if (!wal) {
+    log.error(kTag, "cannot open the store", {{"error", wal.status().to_string()}});
+    return 1;
+  }
+  auto token = resolve_admin_token(config.admin_token_file, config.data_dir, log);
+  if (!token) {
+    log.error(kTag, "no admin token", {{"error", token.status().to_string()}});
+    return 1;
+  }
+  IngestWiring wiring(**wal, config, token.value(), clock, log);
+  return serve_until_signal(config, **wal, wiring.router, log);
+}
+
+}  // namespace
+
+int serve_main(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::cout << serve_usage();
+      return 0;
+    }
+  }
+  auto config = parse_serve_config(args);
+  if (!config) {
+    std::cerr << "spillway serve: " << config.status().message() << "\n" << serve_usage();
+    return 2;
+  }
+  StderrLogger log(level_of(config->log_level));
+  return run(config.value(), log);
+}
+
+}  // namespace spillway::app
