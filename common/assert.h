@@ -2,9 +2,9 @@
 
 // SPW_ASSERT is on in every build. It marks bugs, never bad input: input errors are
 // Status values. The condition must have no side effects.
-#define SPW_ASSERT(cond)                                                 \
-  do {                                                                   \
-    if (!(cond)) ::spillway::assert_failed(#cond, __FILE__, __LINE__);   \
+#define SPW_ASSERT(cond)                                               \
+  do {                                                                 \
+    if (!(cond)) ::spillway::assert_failed(#cond, __FILE__, __LINE__); \
   } while (false)
 
 namespace spillway {

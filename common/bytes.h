@@ -24,9 +24,7 @@ inline uint32_t get_be32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t{u[0]} << 24) | (uint32_t{u[1]} << 16) | (uint32_t{u[2]} << 8) | u[3];
 }
-inline uint64_t get_be64(const char* p) {
-  return (uint64_t{get_be32(p)} << 32) | get_be32(p + 4);
-}
+inline uint64_t get_be64(const char* p) { return (uint64_t{get_be32(p)} << 32) | get_be32(p + 4); }
 
 // Sequential reader over a byte string that reports truncation instead of overrunning.
 // Copyable.

@@ -24,5 +24,7 @@ struct Seq {
 
 template <>
 struct std::hash<spillway::AccountId> {
-  size_t operator()(spillway::AccountId id) const noexcept { return std::hash<uint32_t>{}(id.value); }
+  size_t operator()(spillway::AccountId id) const noexcept {
+    return std::hash<uint32_t>{}(id.value);
+  }
 };

@@ -52,7 +52,8 @@ Result<std::vector<DeadLetter>> BacklogReader::read_dead(AccountId account, uint
     auto key = codec::parse_event_key(cur->key());
     if (!key || key->account != account) break;
     auto dead = codec::parse_dead(cur->key(), cur->value());
-    if (!dead) return Status::corruption(event_name(account, key->seq) + ": " + dead.status().message());
+    if (!dead)
+      return Status::corruption(event_name(account, key->seq) + ": " + dead.status().message());
     out.push_back(std::move(*dead));
   }
   return out;

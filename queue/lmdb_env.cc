@@ -47,7 +47,8 @@ Result<int> take_dir_lock(const std::string& dir, bool read_only) {
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::open(const LmdbEnvOptions& options) {
   std::error_code ec;
   if (!options.read_only) std::filesystem::create_directories(options.dir, ec);
-  if (ec) return Status::io_error("cannot create data directory " + options.dir + ": " + ec.message());
+  if (ec)
+    return Status::io_error("cannot create data directory " + options.dir + ": " + ec.message());
   if (!std::filesystem::is_directory(options.dir, ec)) {
     return Status::not_found("data directory " + options.dir + " does not exist");
   }
@@ -92,10 +93,14 @@ Status LmdbEnv::open_tables() {
     MDB_dbi* dbi;
   };
   const Named named[] = {
-      {"events", &tables_.events},       {"accounts", &tables_.accounts},
-      {"account_names", &tables_.account_names}, {"keys", &tables_.keys},
-      {"dedupe", &tables_.dedupe},       {"dedupe_expiry", &tables_.dedupe_expiry},
-      {"dead", &tables_.dead},           {"meta", &tables_.meta},
+      {"events", &tables_.events},
+      {"accounts", &tables_.accounts},
+      {"account_names", &tables_.account_names},
+      {"keys", &tables_.keys},
+      {"dedupe", &tables_.dedupe},
+      {"dedupe_expiry", &tables_.dedupe_expiry},
+      {"dead", &tables_.dead},
+      {"meta", &tables_.meta},
   };
   for (const Named& n : named) {
     rc = mdb_dbi_open(txn, n.name, dbi_flags, n.dbi);
@@ -112,8 +117,8 @@ Status LmdbEnv::check_durable_flags() const {
   int rc = mdb_env_get_flags(env_, &flags);
   if (rc != MDB_SUCCESS) return lmdb_status(rc, "mdb_env_get_flags");
   if ((flags & kForbiddenFlags) != 0) {
-    return Status::invalid_argument("LMDB environment has a non-durable flag set (flags=" +
-                                    std::to_string(flags) + ")");
+    return Status::invalid_argument(
+        "LMDB environment has a non-durable flag set (flags=" + std::to_string(flags) + ")");
   }
   return Status::ok();
 }
@@ -142,7 +147,7 @@ Result<uint64_t> LmdbEnv::free_pages() const {
   auto cur = Cursor::open(txn->get(), 0);  // dbi 0 holds the freelist
   if (!cur) return cur.status();
   uint64_t pages = 0;
-  for (auto more = cur->first(); ; more = cur->next()) {
+  for (auto more = cur->first();; more = cur->next()) {
     if (!more) return more.status();
     if (!*more) break;
     // Each freelist value is an IDL: a count word followed by that many page numbers.

@@ -32,8 +32,8 @@ struct LmdbEnvOptions {
 
 // Space use of the map, for the ingest watermark and metrics.
 struct MapUsage {
-  uint64_t map_size = 0;     // bytes reserved for the map
-  uint64_t high_water = 0;   // bytes up to the highest page ever used (file size)
+  uint64_t map_size = 0;    // bytes reserved for the map
+  uint64_t high_water = 0;  // bytes up to the highest page ever used (file size)
   uint64_t page_size = 0;
 };
 

@@ -11,24 +11,27 @@ Status lmdb_status(int rc, std::string_view what) {
   msg += ": ";
   msg += mdb_strerror(rc);
   switch (rc) {
-    case MDB_NOTFOUND: return Status::not_found(std::move(msg));
-    case MDB_KEYEXIST: return Status::already_exists(std::move(msg));
+    case MDB_NOTFOUND:
+      return Status::not_found(std::move(msg));
+    case MDB_KEYEXIST:
+      return Status::already_exists(std::move(msg));
     case MDB_MAP_FULL:
     case MDB_READERS_FULL:
-    case MDB_TXN_FULL: return Status::unavailable(std::move(msg));
+    case MDB_TXN_FULL:
+      return Status::unavailable(std::move(msg));
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:
     case MDB_VERSION_MISMATCH:
     case MDB_PANIC:
-    case MDB_BAD_TXN: return Status::corruption(std::move(msg));
-    default: return Status::io_error(std::move(msg));
+    case MDB_BAD_TXN:
+      return Status::corruption(std::move(msg));
+    default:
+      return Status::io_error(std::move(msg));
   }
 }
 
-bool is_map_full(const Status& s) {
-  return s.message().find("MDB_MAP_FULL") != std::string::npos;
-}
+bool is_map_full(const Status& s) { return s.message().find("MDB_MAP_FULL") != std::string::npos; }
 bool is_panic(const Status& s) { return s.message().find("MDB_PANIC") != std::string::npos; }
 
 ReadTxn::~ReadTxn() {

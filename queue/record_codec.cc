@@ -46,7 +46,8 @@ std::string event_value(std::string_view payload, int64_t enqueue_ms) {
 }
 
 Result<EventValue> parse_event_value(std::string_view value) {
-  if (value.size() < kEventHeaderSize) return Status::corruption("event record shorter than header");
+  if (value.size() < kEventHeaderSize)
+    return Status::corruption("event record shorter than header");
   if (static_cast<uint8_t>(value[0]) != kRecordVersion) {
     return Status::corruption("event record has unknown version " +
                               std::to_string(static_cast<uint8_t>(value[0])));
@@ -92,9 +93,10 @@ Result<AccountRecord> parse_account(std::string_view key, std::string_view value
   std::string_view name;
   bool ok = in.u8(version) && version == kRecordVersion && in.u8(flags) && in.be32(r.weight) &&
             in.be64(r.next_seq) && in.be64(r.head_seq) && in.be64(r.depth) && in.be64(r.bytes) &&
-            in.be64(oldest) && in.be64(r.dead_count) && in.be64(r.dead_bytes) &&
-            in.be64(created) && in.be32(name_len) && in.bytes(name_len, name) && in.rest().empty();
-  if (!ok) return Status::corruption("account record " + std::to_string(r.id.value) + " is damaged");
+            in.be64(oldest) && in.be64(r.dead_count) && in.be64(r.dead_bytes) && in.be64(created) &&
+            in.be32(name_len) && in.bytes(name_len, name) && in.rest().empty();
+  if (!ok)
+    return Status::corruption("account record " + std::to_string(r.id.value) + " is damaged");
   r.paused = (flags & kAccountPaused) != 0;
   r.oldest_ms = static_cast<int64_t>(oldest);
   r.created_ms = static_cast<int64_t>(created);

@@ -17,7 +17,8 @@ Status check_format(LmdbEnv& env, Logger& log) {
     Status s = txn->put(env.tables().meta, codec::kMetaFormatVersion,
                         codec::u32_value(codec::kFormatVersion));
     if (!s.is_ok()) return s;
-    log.info("queue", "initialised new store", {{"dir", env.dir()}, {"format", codec::kFormatVersion}});
+    log.info("queue", "initialised new store",
+             {{"dir", env.dir()}, {"format", codec::kFormatVersion}});
     return txn->commit();
   }
   auto version = codec::parse_u32(**found);
@@ -68,7 +69,8 @@ Result<std::unique_ptr<Wal>> Wal::open(const WalOptions& options, const Clock& c
     return s;
   }
   logger.info("queue", "store open",
-              {{"dir", options.dir}, {"accounts", static_cast<uint64_t>(wal->accounts_->size())},
+              {{"dir", options.dir},
+               {"accounts", static_cast<uint64_t>(wal->accounts_->size())},
                {"lmdb", mdb_version(nullptr, nullptr, nullptr)}});
   return wal;
 }

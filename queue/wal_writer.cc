@@ -23,7 +23,11 @@ class WalWriter::Impl {
  public:
   Impl(LmdbEnv& env, AccountTable& accounts, const WalOptions& options, const Clock& clock,
        Logger& logger)
-      : env_(env), accounts_(accounts), options_(options), clock_(clock), log_(logger),
+      : env_(env),
+        accounts_(accounts),
+        options_(options),
+        clock_(clock),
+        log_(logger),
         queue_(options) {}
 
   LmdbEnv& env_;
@@ -63,6 +67,7 @@ class WalWriter::Impl {
   void finish(std::vector<OpPtr>& group, const Status& commit);
   void on_commit_failed(const Status& s, bool panic);
   void try_probe();
+  Status commit_heartbeat();
   void refresh_ingest_gate(bool force);
   void housekeeping();
   Status sticky() const {
@@ -194,8 +199,7 @@ void WalWriter::requeue_dead(AccountId account, uint32_t max, Done<uint64_t> don
 
 void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
   auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
-      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, false,
-      0);
+      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, false, 0);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -230,12 +234,13 @@ void WalWriter::Impl::run() {
     if (group.empty() && queue_.closed()) break;
     housekeeping();
     refresh_ingest_gate(false);
+    // Probe on the timer too: while failed, appends are refused before they reach this thread.
+    if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
   }
 }
 
 void WalWriter::Impl::process(std::vector<OpPtr>& group) {
-  if (!sticky().is_ok()) try_probe();
   if (Status s = sticky(); !s.is_ok()) return finish(group, s);
   bool map_full = false;
   Status s = commit_group(group, map_full);
@@ -255,10 +260,24 @@ void WalWriter::Impl::process(std::vector<OpPtr>& group) {
   ingest_refused_ = true;
   log_.error("queue", "map full, refusing ingest", {{"map_size", options_.map_size}});
   finish(appends, Status::unavailable(reason));
-  if (others.empty()) return;
-  Status again = commit_group(others, map_full);
-  if (!again.is_ok() && !map_full) on_commit_failed(again, is_panic(again));
-  finish(others, again);
+  if (!others.empty()) {
+    Status again = commit_group(others, map_full);
+    if (!again.is_ok() && !map_full) on_commit_failed(again, is_panic(again));
+    finish(others, again);
+  }
+  // LMDB reuses pages freed by commit N only from commit N+2 on; when only failing appends
+  // arrive, nothing would commit and freed space would stay unusable. Move the txn id on.
+  (void)commit_heartbeat();
+}
+
+Status WalWriter::Impl::commit_heartbeat() {
+  auto txn = WriteTxn::begin(env_.get());
+  if (!txn) return txn.status();
+  std::string now = codec::u32_value(static_cast<uint32_t>(clock_.wall_ms() / 1000));
+  if (Status s = txn->put(env_.tables().meta, codec::kMetaHeartbeat, now); !s.is_ok()) return s;
+  int injected = options_.faults != nullptr ? options_.faults->before_commit() : 0;
+  if (injected != 0) return Status::io_error(std::strerror(injected));
+  return txn->commit();
 }
 
 Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) {
@@ -312,7 +331,8 @@ void WalWriter::Impl::on_commit_failed(const Status& s, bool panic) {
   failed_commits_ += 1;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
-    if (sticky_.is_ok()) log_.error("queue", "commit failed, refusing writes", {{"error", s.message()}});
+    if (sticky_.is_ok())
+      log_.error("queue", "commit failed, refusing writes", {{"error", s.message()}});
     sticky_ = s;
     sticky_forever_ = sticky_forever_ || panic;
   }
@@ -328,12 +348,7 @@ void WalWriter::Impl::try_probe() {
   }
   if (SteadyClock::now() < next_probe_) return;
   next_probe_ = SteadyClock::now() + options_.recovery_probe_interval;
-  auto txn = WriteTxn::begin(env_.get());
-  if (!txn) return;
-  std::string now = codec::u32_value(static_cast<uint32_t>(clock_.wall_ms() / 1000));
-  if (!txn->put(env_.tables().meta, codec::kMetaHeartbeat, now).is_ok()) return;
-  if (options_.faults != nullptr && options_.faults->before_commit() != 0) return;
-  if (!txn->commit().is_ok()) return;
+  if (!commit_heartbeat().is_ok()) return;
   std::lock_guard<std::mutex> lock(state_mu_);
   log_.info("queue", "storage recovered, accepting writes", {{"was", sticky_.message()}});
   sticky_ = Status::ok();

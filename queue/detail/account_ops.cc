@@ -85,7 +85,8 @@ Status apply_set_weight(TxnContext& ctx, AccountId account, uint32_t weight) {
 }
 
 Status apply_put_meta(TxnContext& ctx, const std::string& key, const std::string& value) {
-  if (key.empty() || key.size() > 256) return Status::invalid_argument("meta key must be 1..256 bytes");
+  if (key.empty() || key.size() > 256)
+    return Status::invalid_argument("meta key must be 1..256 bytes");
   if (key == codec::kMetaFormatVersion || key == codec::kMetaNextAccountId) {
     return Status::invalid_argument("meta key " + key + " is reserved");
   }

@@ -43,7 +43,8 @@ Result<uint64_t> drain_dead(TxnContext& ctx, AccountRecord& rec, uint32_t max, V
 Result<uint64_t> apply_requeue_dead(TxnContext& ctx, AccountId account, uint32_t max) {
   AccountRecord* rec = ctx.account(account);
   if (rec == nullptr) return Status::not_found("unknown account");
-  auto n = drain_dead(ctx, *rec, max, [&](const DeadLetter& d) { return requeue_one(ctx, *rec, d); });
+  auto n =
+      drain_dead(ctx, *rec, max, [&](const DeadLetter& d) { return requeue_one(ctx, *rec, d); });
   if (!n) return n;
   if (*n > 0) {
     ctx.summary().appended.push_back(account);

@@ -133,8 +133,8 @@ Status move_to_dead(TxnContext& ctx, AccountRecord& rec, const codec::EventKey& 
   d.attempts = why.attempts;
   d.reason = why.reason;
   d.payload = std::string(value.payload);
-  Status s = ctx.txn().put(ctx.tables().dead, codec::dead_key(rec.id, key.seq),
-                           codec::dead_value(d));
+  Status s =
+      ctx.txn().put(ctx.tables().dead, codec::dead_key(rec.id, key.seq), codec::dead_value(d));
   if (!s.is_ok()) return ctx.fail(s);
   rec.dead_count += 1;
   rec.dead_bytes += d.payload.size();
@@ -155,7 +155,8 @@ Status remove_event(TxnContext& ctx, AccountRecord& rec, Seq seq, const DeadIn* 
   auto value = codec::parse_event_value(**found);
   codec::EventValue ev = value ? *value : codec::EventValue{0, **found};
   if (why != nullptr) {
-    if (Status s = move_to_dead(ctx, rec, codec::EventKey{rec.id, seq}, ev, *why); !s.is_ok()) return s;
+    if (Status s = move_to_dead(ctx, rec, codec::EventKey{rec.id, seq}, ev, *why); !s.is_ok())
+      return s;
   }
   ctx.on_removed(rec, ev.payload.size());
   Status s = ctx.txn().del(ctx.tables().events, key);
