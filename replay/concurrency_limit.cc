@@ -1,0 +1,86 @@
+#include "replay/concurrency_limit.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/assert.h"
+
+namespace spillway::replay {
+
+ConcurrencyLimit::ConcurrencyLimit(ConcurrencyOptions options) : options_(options), limit_(1) {
+  set_bounds(options_.min_limit, options_.max_limit);
+  limit_ = options_.min_limit;
+}
+
+void ConcurrencyLimit::set_bounds(uint32_t min_limit, uint32_t max_limit) {
+  options_.min_limit = std::max(1U, min_limit);
+  options_.max_limit = std::max(options_.min_limit, max_limit);
+  limit_ = std::clamp(limit_, options_.min_limit, options_.max_limit);
+}
+
+ConcurrencyLimit::Ticket ConcurrencyLimit::on_send() {
+  ++in_flight_;
+  return next_ticket_++;
+}
+
+void ConcurrencyLimit::finish() {
+  SPW_ASSERT(in_flight_ > 0);
+  --in_flight_;
+}
+
+bool ConcurrencyLimit::latency_is_good(std::chrono::microseconds latency) const {
+  if (baseline_us_ <= 0) return true;
+  return static_cast<double>(latency.count()) <= options_.latency_factor * baseline_us_;
+}
+
+void ConcurrencyLimit::observe(std::chrono::microseconds latency) {
+  const auto sample = static_cast<double>(std::max<int64_t>(1, latency.count()));
+  // Min-biased: a faster sample is the new floor at once; a slower one moves it only slowly, so
+  // a burst of slow responses is judged against the healthy latency, not absorbed into it.
+  if (baseline_us_ <= 0 || sample < baseline_us_) {
+    baseline_us_ = sample;
+  } else {
+    baseline_us_ += options_.baseline_alpha * (sample - baseline_us_);
+  }
+}
+
+void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency) {
+  finish();
+  const bool good = latency_is_good(latency);
+  observe(latency);
+  if (ticket < recovery_ticket_) return;
+  if (!good) {
+    decrease();
+    return;
+  }
+  // One window is about one round trip at the current limit: grow by one per round trip.
+  if (++good_in_window_ >= limit_) {
+    limit_ = std::min(limit_ + 1, options_.max_limit);
+    good_in_window_ = 0;
+  }
+}
+
+void ConcurrencyLimit::on_failure(Ticket ticket) {
+  finish();
+  if (ticket < recovery_ticket_) return;
+  decrease();
+}
+
+void ConcurrencyLimit::decrease() {
+  const double reduced = std::floor(limit_ * options_.decrease_factor);
+  limit_ = std::max(options_.min_limit, static_cast<uint32_t>(std::max(0.0, reduced)));
+  good_in_window_ = 0;
+  recovery_ticket_ = next_ticket_;
+}
+
+void ConcurrencyLimit::reset() {
+  limit_ = options_.min_limit;
+  good_in_window_ = 0;
+  recovery_ticket_ = next_ticket_;
+}
+
+std::chrono::microseconds ConcurrencyLimit::baseline() const {
+  return std::chrono::microseconds{static_cast<int64_t>(std::llround(baseline_us_))};
+}
+
+}  // namespace spillway::replay

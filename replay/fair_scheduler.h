@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+
+#include "replay/scheduler.h"
+
+namespace spillway::replay {
+
+// Max-min fair drain order: deficit round robin over eligible accounts (Shreedhar & Varghese)
+// in the FQ-CoDel shape (RFC 8290). An account gets quantum × weight events per turn; an account
+// that becomes backlogged after being empty joins the "new" list, served before the "old" list,
+// for one turn, so an account with a few events is done within about one round whatever the
+// largest backlog is. Each decision is O(1) in the number of accounts (intrusive lists).
+// Thread affinity and lifecycle: see Scheduler.
+class FairScheduler final : public Scheduler {
+ public:
+  explicit FairScheduler(uint32_t quantum = 4);
+
+  size_t eligible_count() const override { return new_.size + old_.size; }
+  uint32_t quantum() const { return quantum_; }
+  // Accounts on the new list (served first). For tests and metrics.
+  size_t new_count() const { return new_.size; }
+
+ private:
+  struct List {
+    Account* head = nullptr;
+    Account* tail = nullptr;
+    size_t size = 0;
+  };
+
+  void on_enter(Account& a, bool fresh) override;
+  void on_leave(Account& a) override;
+  void on_weight_change(Account& a, uint32_t old_weight) override;
+  Pick pick(uint64_t room) override;
+
+  int64_t turn(const Account& a) const;
+  void rotate(Account& a, uint64_t room);
+  void push_back(List& list, Account& a);
+  void push_front(List& list, Account& a);
+  void unlink(Account& a);
+  List& list_of(const Account& a);
+
+  uint32_t quantum_;
+  List new_;
+  List old_;
+  uint64_t listed_weight_ = 0;  // sum of the weights of listed accounts
+};
+
+}  // namespace spillway::replay

@@ -1,0 +1,163 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ids.h"
+
+namespace spillway {
+class Clock;
+}  // namespace spillway
+
+namespace spillway::replay {
+
+// One slice of a downstream request: up to `max_events` of `account`'s oldest queued events.
+struct Grant {
+  AccountId account;
+  uint64_t max_events = 0;
+  bool operator==(const Grant&) const = default;
+};
+
+enum class DrainPolicy {
+  kFair,     // deficit round robin with new-account priority: max-min fair (the default)
+  kCatchup,  // smallest remaining backlog first, with aging so nothing starves
+  kFifo,     // accounts in the order they became backlogged, each drained to empty (baseline)
+};
+
+struct SchedulerOptions {
+  DrainPolicy policy = DrainPolicy::kFair;
+  // Events an account may take per DRR turn at weight 1. Default 4. Small keeps small accounts
+  // close to the fluid fair share; requests stay large because one request holds many slices.
+  uint32_t quantum = 4;
+  // Catchup only: priority credit, in events of backlog per second of waiting. Default 1000.
+  // Higher bounds the wait of a large account more tightly but behaves more like FIFO.
+  double aging_events_per_sec = 1000.0;
+};
+
+// Point-in-time view of one account, for the backlog API and the ETA model.
+struct AccountStatus {
+  AccountId account;
+  uint64_t depth = 0;     // queued events, including those in a slice in flight
+  uint64_t reserved = 0;  // events granted and not yet completed
+  uint32_t weight = 1;
+  bool paused = false;
+  bool in_flight = false;
+  bool operator==(const AccountStatus&) const = default;
+};
+
+// Chooses which account's events go into the next downstream request. This base keeps the
+// per-account books (depth, reservations, in-flight, pause, weight) and the rule "at most one
+// slice in flight per account"; subclasses keep only the order of eligible accounts.
+// Usage per request: next(room) until it returns nullopt or the request is full, then seal();
+// complete() for each account of the request once its outcome is final, in the order of the
+// request's items: a completed account rejoins the rotation at its tail, so completing in grant
+// order keeps the round-robin order (a fixed other order would favour some accounts).
+// Thread affinity: the drainer's strand; not thread-safe. Lifecycle: constructed by app/ wiring,
+// fed by set_backlog() at boot; holds no resources. Not copyable.
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Resynchronises an account's queued event count (including events in flight), e.g. at boot.
+  void set_backlog(AccountId account, uint64_t depth);
+  // `count` events were committed to the account's queue.
+  void appended(AccountId account, uint64_t count);
+  // The next slice of the request being filled; `room` is the number of events still fitting.
+  // nullopt when nothing is eligible (all empty, paused or in flight) or room is 0.
+  std::optional<Grant> next(uint64_t room);
+  // Ends the request being filled: every account granted since the last seal() is in flight
+  // and not eligible again until complete().
+  void seal();
+  // The account's slice finished for good; `taken` events left its queue (delivered or
+  // dead-lettered; fewer than granted is fine, 0 releases the grant). Precondition: the account
+  // has a grant and taken <= granted.
+  void complete(AccountId account, uint64_t taken);
+  // Weight >= 1 (0 is treated as 1); takes effect at the account's next turn.
+  void set_weight(AccountId account, uint32_t weight);
+  // A paused account keeps its slice in flight but gets no new one.
+  void set_paused(AccountId account, bool paused);
+  void set_all_paused(bool paused);
+
+  bool all_paused() const { return all_paused_; }
+  AccountStatus status(AccountId account) const;
+  // Every account with events queued, in no particular order. O(accounts).
+  std::vector<AccountStatus> backlogged() const;
+  uint64_t total_depth() const { return total_depth_; }
+  // Accounts that next() could grant now (ignoring the global pause).
+  virtual size_t eligible_count() const = 0;
+
+ protected:
+  // Per-account books. Policy fields are used by the subclass that needs them.
+  struct Account {
+    AccountId id;
+    uint64_t depth = 0;
+    uint64_t reserved = 0;
+    uint32_t weight = 1;
+    bool paused = false;
+    bool open = false;       // granted in the request being filled
+    bool in_flight = false;  // part of a sealed request, not yet completed
+    bool listed = false;     // known to the policy as eligible
+    // Fair policy: deficit counter, intrusive list links, turn bookkeeping.
+    int64_t deficit = 0;
+    Account* prev = nullptr;
+    Account* next = nullptr;
+    uint8_t list = 0;
+    bool resume = false;        // left mid-turn: continues its turn when it returns
+    uint64_t turn_request = 0;  // request_seq() when it last finished a turn
+    // Catchup / fifo policies: ordering key while listed.
+    double key = 0.0;
+    uint64_t since = 0;
+  };
+
+  Scheduler() = default;
+
+  uint64_t available(const Account& a) const {
+    return a.depth > a.reserved ? a.depth - a.reserved : 0;
+  }
+  // Sum of the weights of accounts in flight (sealed, not completed).
+  uint64_t in_flight_weight() const { return in_flight_weight_; }
+  // Number of the request being filled; grows at each seal().
+  uint64_t request_seq() const { return request_seq_; }
+
+  // The account became eligible; `fresh` means it had no events queued before.
+  virtual void on_enter(Account& a, bool fresh) = 0;
+  // The account stopped being eligible (empty, paused or in flight).
+  virtual void on_leave(Account& a) = 0;
+  // The depth of a listed account changed.
+  virtual void on_depth_change(Account& a) { (void)a; }
+  // The weight of a listed account changed from `old_weight`.
+  virtual void on_weight_change(Account& a, uint32_t old_weight) { (void)a, (void)old_weight; }
+  // Chooses an eligible account and the size of its slice (1..min(room, available)); records
+  // any policy charge. nullptr when no account is eligible. Precondition: room > 0.
+  struct Pick {
+    Account* account = nullptr;
+    uint64_t events = 0;
+  };
+  virtual Pick pick(uint64_t room) = 0;
+
+ private:
+  Account& account(AccountId id);
+  void refresh(Account& a, bool fresh);
+  void change_depth(Account& a, uint64_t depth);
+
+  std::unordered_map<AccountId, Account> accounts_;
+  std::vector<AccountId> open_;  // accounts granted since the last seal()
+  uint64_t total_depth_ = 0;
+  uint64_t in_flight_weight_ = 0;
+  uint64_t request_seq_ = 1;
+  bool all_paused_ = false;
+};
+
+std::optional<DrainPolicy> parse_drain_policy(std::string_view name);
+std::string_view to_string(DrainPolicy policy);
+
+// The scheduler for options.policy. `clock` is borrowed and must outlive the scheduler.
+std::unique_ptr<Scheduler> make_scheduler(const Clock& clock, const SchedulerOptions& options);
+
+}  // namespace spillway::replay

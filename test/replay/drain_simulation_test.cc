@@ -1,0 +1,132 @@
+// Runs the schedulers against a fake sink of fixed capacity and compares every account's
+// catch-up time with the ideal max-min fair schedule (EtaModel, same formula as fairsim's
+// ps_closed_form). This guards the outage drill's targets: per-account ratio p90 <= 1.5 and
+// max <= 2.0 for the fair policy, p50 <= 0.5 x the fair ideal for catchup.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <vector>
+
+#include "replay/eta_model.h"
+#include "replay/scheduler.h"
+#include "test/replay/scheduler_fixture.h"
+#include "test/support/manual_clock.h"
+
+namespace spillway::replay {
+namespace {
+
+constexpr double kCapacity = 10'000;  // events/s
+constexpr uint64_t kRequestEvents = 500;
+
+// Rank-size Zipf backlogs summing to `total` (fairsim's zipf_sizes), in a seeded random order.
+std::vector<uint64_t> zipf_backlogs(size_t n, uint64_t total, double s, uint64_t seed) {
+  std::vector<double> raw(n);
+  for (size_t r = 0; r < n; ++r) raw[r] = std::pow(static_cast<double>(r + 1), -s);
+  const double sum = std::accumulate(raw.begin(), raw.end(), 0.0);
+  std::vector<uint64_t> sizes(n);
+  for (size_t r = 0; r < n; ++r) {
+    sizes[r] = std::max<uint64_t>(1, static_cast<uint64_t>(total * raw[r] / sum));
+  }
+  std::shuffle(sizes.begin(), sizes.end(), std::mt19937_64(seed));
+  return sizes;
+}
+
+struct InFlight {
+  std::vector<Grant> grants;
+  double done_at = 0;
+};
+
+// One downstream that serves requests one at a time at kCapacity; the drainer keeps up to
+// `concurrency` requests outstanding. Returns each account's catch-up time (seconds).
+std::vector<double> simulate(Scheduler& s, const std::vector<uint64_t>& backlog,
+                             size_t concurrency) {
+  for (size_t i = 0; i < backlog.size(); ++i) s.set_backlog(AccountId{uint32_t(i)}, backlog[i]);
+  std::vector<double> caught_up(backlog.size(), -1);
+  std::deque<InFlight> outstanding;
+  double now = 0;
+  double sink_free_at = 0;
+  while (s.total_depth() > 0) {
+    while (outstanding.size() < concurrency) {
+      auto grants = test::fill(s, kRequestEvents);
+      if (grants.empty()) break;
+      uint64_t n = 0;
+      for (const Grant& g : grants) n += g.max_events;
+      sink_free_at = std::max(now, sink_free_at) + static_cast<double>(n) / kCapacity;
+      outstanding.push_back({std::move(grants), sink_free_at});
+    }
+    REQUIRE_FALSE(outstanding.empty());
+    InFlight done = std::move(outstanding.front());
+    outstanding.pop_front();
+    now = done.done_at;
+    test::complete_all(s, done.grants);
+    for (const Grant& g : done.grants) {
+      if (s.status(g.account).depth == 0) caught_up[g.account.value] = now;
+    }
+  }
+  return caught_up;
+}
+
+std::vector<double> ideal_times(const std::vector<uint64_t>& backlog) {
+  std::vector<BacklogShare> shares;
+  for (uint64_t b : backlog) shares.push_back({b, 1});
+  return EtaModel(shares).fair_etas(kCapacity);
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  const auto k = static_cast<size_t>(std::max(0.0, std::ceil(p / 100.0 * v.size()) - 1));
+  return v[k];
+}
+
+struct Outcome {
+  std::vector<double> caught_up;
+  std::vector<double> ratio;  // caught_up / ideal per account
+};
+
+Outcome run(DrainPolicy policy, size_t concurrency, const std::vector<uint64_t>& backlog) {
+  spillway::test::ManualClock clock;
+  SchedulerOptions options;
+  options.policy = policy;
+  auto s = make_scheduler(clock, options);
+  Outcome out{simulate(*s, backlog, concurrency), {}};
+  const auto ideal = ideal_times(backlog);
+  for (size_t i = 0; i < backlog.size(); ++i) out.ratio.push_back(out.caught_up[i] / ideal[i]);
+  return out;
+}
+
+TEST_CASE("Drain simulation: fair policy stays within 1.5x (p90) / 2x (max) of max-min fair") {
+  const auto backlog = zipf_backlogs(200, 100'000, 1.1, 7);
+  const double total = std::accumulate(backlog.begin(), backlog.end(), 0.0);
+  for (size_t concurrency : {1, 4}) {
+    CAPTURE(concurrency);
+    const Outcome o = run(DrainPolicy::kFair, concurrency, backlog);
+    INFO("fair c=", concurrency, " ratio p50=", percentile(o.ratio, 50),
+         " p90=", percentile(o.ratio, 90), " max=", percentile(o.ratio, 100));
+    REQUIRE(std::count(o.caught_up.begin(), o.caught_up.end(), -1.0) == 0);
+    CHECK(percentile(o.ratio, 50) <= 1.10);
+    CHECK(percentile(o.ratio, 90) <= 1.5);
+    CHECK(percentile(o.ratio, 100) <= 2.0);
+    // Work-conserving: the last account is done when the whole backlog would be at capacity C.
+    CHECK(percentile(o.caught_up, 100) == doctest::Approx(total / kCapacity).epsilon(0.01));
+  }
+}
+
+TEST_CASE("Drain simulation: catchup halves the median catch-up; fifo is far from fair") {
+  const auto backlog = zipf_backlogs(200, 100'000, 1.1, 7);
+  const double fair_p50 = percentile(ideal_times(backlog), 50);
+  const Outcome catchup = run(DrainPolicy::kCatchup, 1, backlog);
+  CHECK(percentile(catchup.caught_up, 50) <= 0.5 * fair_p50);
+  // The fifo baseline misses the drill's per-account targets by far.
+  const Outcome fifo = run(DrainPolicy::kFifo, 1, backlog);
+  CHECK(percentile(fifo.ratio, 90) > 1.5);
+  CHECK(percentile(fifo.ratio, 100) > 4.0);
+}
+
+}  // namespace
+}  // namespace spillway::replay
