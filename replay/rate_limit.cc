@@ -53,7 +53,7 @@ void RateLimit::take(uint64_t count) {
 std::chrono::nanoseconds RateLimit::time_until(uint64_t count) {
   if (unlimited()) return std::chrono::nanoseconds{0};
   refill();
-  const double want = static_cast<double>(std::min(count, burst_));
+  const auto want = static_cast<double>(std::min(count, burst_));
   if (tokens_ >= want) return std::chrono::nanoseconds{0};
   const double seconds = (want - tokens_) / rate_;
   return std::chrono::nanoseconds{static_cast<int64_t>(std::ceil(seconds * 1e9))};

@@ -42,32 +42,48 @@ struct InFlight {
   double done_at = 0;
 };
 
-// One downstream that serves requests one at a time at kCapacity; the drainer keeps up to
-// `concurrency` requests outstanding. Returns each account's catch-up time (seconds).
-std::vector<double> simulate(Scheduler& s, const std::vector<uint64_t>& backlog,
-                             size_t concurrency) {
-  for (size_t i = 0; i < backlog.size(); ++i) s.set_backlog(AccountId{uint32_t(i)}, backlog[i]);
-  std::vector<double> caught_up(backlog.size(), -1);
+// One downstream that serves requests one at a time at kCapacity.
+struct FakeSink {
   std::deque<InFlight> outstanding;
   double now = 0;
-  double sink_free_at = 0;
+  double free_at = 0;
+};
+
+// Keeps up to `concurrency` requests outstanding, as the drainer does.
+void dispatch(Scheduler& s, FakeSink& sink, size_t concurrency) {
+  while (sink.outstanding.size() < concurrency) {
+    auto grants = test::fill(s, kRequestEvents);
+    if (grants.empty()) return;
+    uint64_t n = 0;
+    for (const Grant& g : grants) n += g.max_events;
+    sink.free_at = std::max(sink.now, sink.free_at) + static_cast<double>(n) / kCapacity;
+    sink.outstanding.push_back({std::move(grants), sink.free_at});
+  }
+}
+
+// Completes the oldest request; records accounts that reached depth 0 at its completion time.
+void deliver_one(Scheduler& s, FakeSink& sink, std::vector<double>& caught_up) {
+  REQUIRE_FALSE(sink.outstanding.empty());
+  InFlight done = std::move(sink.outstanding.front());
+  sink.outstanding.pop_front();
+  sink.now = done.done_at;
+  test::complete_all(s, done.grants);
+  for (const Grant& g : done.grants) {
+    if (s.status(g.account).depth == 0) caught_up[g.account.value] = sink.now;
+  }
+}
+
+// Returns each account's catch-up time (seconds from the start of the drain).
+std::vector<double> simulate(Scheduler& s, const std::vector<uint64_t>& backlog,
+                             size_t concurrency) {
+  for (size_t i = 0; i < backlog.size(); ++i) {
+    s.set_backlog(AccountId{static_cast<uint32_t>(i)}, backlog[i]);
+  }
+  std::vector<double> caught_up(backlog.size(), -1);
+  FakeSink sink;
   while (s.total_depth() > 0) {
-    while (outstanding.size() < concurrency) {
-      auto grants = test::fill(s, kRequestEvents);
-      if (grants.empty()) break;
-      uint64_t n = 0;
-      for (const Grant& g : grants) n += g.max_events;
-      sink_free_at = std::max(now, sink_free_at) + static_cast<double>(n) / kCapacity;
-      outstanding.push_back({std::move(grants), sink_free_at});
-    }
-    REQUIRE_FALSE(outstanding.empty());
-    InFlight done = std::move(outstanding.front());
-    outstanding.pop_front();
-    now = done.done_at;
-    test::complete_all(s, done.grants);
-    for (const Grant& g : done.grants) {
-      if (s.status(g.account).depth == 0) caught_up[g.account.value] = now;
-    }
+    dispatch(s, sink, concurrency);
+    deliver_one(s, sink, caught_up);
   }
   return caught_up;
 }

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 
 #include "test/replay/scheduler_fixture.h"
 
@@ -27,7 +28,7 @@ TEST_CASE("FairScheduler: equal weights get equal shares over many rounds") {
 
 TEST_CASE("FairScheduler: shares over many rounds follow the weight ratio") {
   FairScheduler s(4);
-  const uint32_t weights[] = {1, 2, 5};
+  const std::array<uint32_t, 3> weights = {1, 2, 5};
   for (uint32_t i = 0; i < 3; ++i) {
     s.set_weight(acct(i + 1), weights[i]);
     s.set_backlog(acct(i + 1), kHuge);

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+
+#include "common/ids.h"
+
+namespace spillway::replay {
+
+// One slice of a downstream request: up to `max_events` of `account`'s oldest queued events.
+struct Grant {
+  AccountId account;
+  uint64_t max_events = 0;
+  bool operator==(const Grant&) const = default;
+};
+
+enum class DrainPolicy {
+  kFair,     // deficit round robin with new-account priority: max-min fair (the default)
+  kCatchup,  // smallest remaining backlog first, with aging so nothing starves
+  kFifo,     // accounts in the order they became backlogged, each drained to empty (baseline)
+};
+
+struct SchedulerOptions {
+  DrainPolicy policy = DrainPolicy::kFair;
+  // Events an account may take per DRR turn at weight 1. Default 4. Small keeps small accounts
+  // close to the fluid fair share; requests stay large because one request holds many slices.
+  uint32_t quantum = 4;
+  // Catchup only: priority credit, in events of backlog per second of waiting. Default 1000.
+  // Higher bounds the wait of a large account more tightly but behaves more like FIFO.
+  double aging_events_per_sec = 1000.0;
+};
+
+// Point-in-time view of one account, for the backlog API and the ETA model.
+struct AccountStatus {
+  AccountId account;
+  uint64_t depth = 0;     // queued events, including those in a slice in flight
+  uint64_t reserved = 0;  // events granted and not yet completed
+  uint32_t weight = 1;
+  bool paused = false;
+  bool in_flight = false;
+  bool operator==(const AccountStatus&) const = default;
+};
+
+}  // namespace spillway::replay
