@@ -1,0 +1,153 @@
+// Queue throughput, each figure next to its raw LMDB ceiling measured in the same run:
+//   BM_WalAppend/<submitters>/<accounts>: 200-byte events, one event per append, `submitters`
+//     appends kept in flight (a closed loop, like HTTP clients), spread over `accounts`. The raw
+//     loop does the same puts in transactions of the writer's observed group size.
+//   BM_WalDrain/<slice>: read + settle slices of `slice` events per account over 1,000
+//     accounts, 20 slices in flight, against a raw read+delete loop of the same shape.
+// Run: meson setup build-bench -Dbench=true && ninja -C build-bench bench/wal_bench &&
+//      build-bench/bench/wal_bench
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "bench/bench_store.h"
+
+using namespace spillway;
+using namespace spillway::bench;
+
+namespace {
+
+constexpr double kSeconds = 2.0;
+
+std::string payload_of(size_t n) {
+  std::string p = R"({"type":"track","event":"bench","properties":{"pad":")";
+  p.append(n > p.size() + 3 ? n - p.size() - 3 : 0, 'x');
+  p += "\"}}";
+  return p;
+}
+
+// Keeps `inflight` asynchronous chains going until `deadline`; each chain calls `step(i, next)`,
+// which starts one operation that calls `next()` when it completed, or returns false when the
+// chain has nothing left to do. Returns when every chain has stopped.
+void run_chains(int inflight, std::chrono::steady_clock::time_point deadline,
+                const std::function<bool(int, std::function<void()>)>& step) {
+  // Completions run on the writer thread; like the HTTP server, hand the client's next step to
+  // another thread at once instead of doing it on the writer thread.
+  boost::asio::thread_pool clients(1);
+  std::mutex mu;
+  std::condition_variable cv;
+  int live = inflight;
+  std::function<void(int)> go = [&](int i) {
+    auto next = [&go, &clients, i] { boost::asio::post(clients, [&go, i] { go(i); }); };
+    if (std::chrono::steady_clock::now() < deadline && step(i, next)) return;
+    std::lock_guard<std::mutex> lock(mu);
+    if (--live == 0) cv.notify_all();
+  };
+  for (int i = 0; i < inflight; ++i) go(i);
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return live == 0; });
+  clients.join();
+}
+
+void BM_WalAppend(benchmark::State& state) {
+  const int submitters = static_cast<int>(state.range(0));
+  const int accounts = static_cast<int>(state.range(1));
+  const std::string payload = payload_of(200);
+  for (auto _ : state) {
+    BenchStore store(accounts);
+    std::atomic<uint64_t> events{0}, counter{0};
+    auto before = store.wal->writer().stats();
+    auto start = std::chrono::steady_clock::now();
+    run_chains(submitters, start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::duration<double>(kSeconds)),
+               [&](int, std::function<void()> next) {
+                 queue::AppendRequest req;
+                 req.account = store.ids[counter++ % store.ids.size()];
+                 req.events.push_back({payload, ""});
+                 store.wal->writer().append(std::move(req), [&, next](Result<queue::AppendResult> r) {
+                   if (r) events++;
+                   next();
+                 });
+                 return true;
+               });
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto after = store.wal->writer().stats();
+    double commits = static_cast<double>(after.commits - before.commits);
+    double rate = static_cast<double>(events.load()) / secs;
+    double group = static_cast<double>(events.load()) / std::max(1.0, commits);
+    double raw = raw_append_rate(accounts, std::max(1, static_cast<int>(group + 0.5)), payload, kSeconds);
+    state.counters["events_per_s"] = rate;
+    state.counters["commits_per_s"] = commits / secs;
+    state.counters["group_size"] = group;
+    state.counters["raw_events_per_s"] = raw;
+    state.counters["ratio_to_raw"] = rate / raw;
+  }
+}
+
+void BM_WalDrain(benchmark::State& state) {
+  const int slice = static_cast<int>(state.range(0));
+  constexpr int kAccounts = 1000, kPerAccount = 200, kInflight = 20;
+  const std::string payload = payload_of(200);
+  for (auto _ : state) {
+    state.PauseTiming();
+    BenchStore store(kAccounts);
+    for (AccountId id : store.ids) {
+      queue::AppendRequest req;
+      req.account = id;
+      for (int i = 0; i < kPerAccount; ++i) req.events.push_back({payload, ""});
+      std::promise<void> p;
+      store.wal->writer().append(std::move(req), [&p](Result<queue::AppendResult>) { p.set_value(); });
+      p.get_future().wait();
+    }
+    state.ResumeTiming();
+    std::atomic<uint64_t> drained{0};
+    auto before = store.wal->writer().stats();
+    auto start = std::chrono::steady_clock::now();
+    // Each chain owns accounts i, i+20, ... (20 divides 1000): at most one slice per account in flight.
+    std::vector<size_t> next_account(kInflight);
+    for (int i = 0; i < kInflight; ++i) next_account[i] = i;
+    run_chains(kInflight, start + std::chrono::seconds(30), [&](int i, std::function<void()> next) {
+      for (size_t tries = 0; tries < store.ids.size() / kInflight + 1; ++tries) {
+        AccountId a = store.ids[next_account[i]];
+        next_account[i] = (next_account[i] + kInflight) % store.ids.size();
+        auto events = store.wal->reader().read(a, Seq{0}, slice, UINT64_MAX);
+        if (!events || events->empty()) continue;
+        queue::SettleRequest req{a, {}, {}};
+        for (const auto& e : *events) req.delivered.push_back(e.seq);
+        uint64_t n = events->size();
+        store.wal->writer().settle(std::move(req), [&, n, next](Status s) {
+          if (s.is_ok()) drained += n;
+          next();
+        });
+        return true;
+      }
+      return false;  // this chain's accounts are empty
+    });
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double commits = static_cast<double>(store.wal->writer().stats().commits - before.commits);
+    double rate = static_cast<double>(drained.load()) / secs;
+    double per_txn = static_cast<double>(drained.load()) / std::max(1.0, commits);
+    double raw = raw_drain_rate(kAccounts, slice, std::max(1, static_cast<int>(per_txn + 0.5)),
+                                kPerAccount, payload);
+    state.counters["events_per_s"] = rate;
+    state.counters["events_per_commit"] = per_txn;
+    state.counters["raw_events_per_s"] = raw;
+    state.counters["ratio_to_raw"] = rate / raw;
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_WalAppend)
+    ->ArgsProduct({{1, 16, 256}, {1, 1000}})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_WalDrain)->Arg(10)->Arg(100)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_MAIN();
