@@ -1,0 +1,64 @@
+#include "app/config.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "test/support/temp_dir.h"
+
+using spillway::app::parse_listen;
+using spillway::app::parse_serve_config;
+
+TEST_CASE("Config: defaults work on a laptop") {
+  auto c = parse_serve_config({});
+  REQUIRE(c.is_ok());
+  CHECK(c->data_dir == "./spillway-data");
+  CHECK(c->listen_host == "127.0.0.1");
+  CHECK(c->listen_port == 8080);
+  CHECK(c->sink == "file:./spillway-data/sink.ndjson");
+  CHECK(c->threads >= 1);
+  CHECK(c->ingest.max_body_bytes == 5u << 20);
+  CHECK(c->ingest.max_depth == 64);
+  CHECK(c->wal.dir == "./spillway-data");
+}
+
+TEST_CASE("Config: flags in both spellings") {
+  auto c = parse_serve_config({"--data", "/d", "--listen=0.0.0.0:0", "--threads", "3",
+                               "--max-body-bytes=2048", "--max-event-bytes", "1024",
+                               "--dedupe-window-s", "60", "--sink", "null:"});
+  REQUIRE(c.is_ok());
+  CHECK(c->wal.dir == "/d");
+  CHECK(c->listen_port == 0);
+  CHECK(c->threads == 3);
+  CHECK(c->ingest.max_body_bytes == 2048);
+  CHECK(c->wal.dedupe_window == std::chrono::seconds(60));
+  CHECK(c->sink == "null:");
+}
+
+TEST_CASE("Config: the JSON file is read and flags win") {
+  spillway::test::TempDir dir;
+  std::ofstream(dir.sub("c.json")) << R"({"data":"/from-file","max_depth":10,"threads":"2"})";
+  auto c = parse_serve_config({"--config", dir.sub("c.json"), "--threads", "4"});
+  REQUIRE(c.is_ok());
+  CHECK(c->data_dir == "/from-file");
+  CHECK(c->ingest.max_depth == 10);
+  CHECK(c->threads == 4);
+}
+
+TEST_CASE("Config: errors name the flag") {
+  CHECK(parse_serve_config({"--bogus", "1"}).status().message() == "unknown option --bogus");
+  CHECK(parse_serve_config({"--threads", "0"}).status().message().rfind("--threads:", 0) == 0);
+  CHECK(parse_serve_config({"--threads", "x"}).status().message().rfind("--threads:", 0) == 0);
+  CHECK_FALSE(parse_serve_config({"--sink", "ftp://x"}).is_ok());
+  CHECK_FALSE(
+      parse_serve_config({"--max-event-bytes", "9000", "--max-body-bytes", "4096"}).is_ok());
+  CHECK_FALSE(parse_serve_config({"--data"}).is_ok());
+  CHECK_FALSE(parse_serve_config({"--config", "/nonexistent.json"}).is_ok());
+}
+
+TEST_CASE("Config: listen addresses") {
+  CHECK(parse_listen("127.0.0.1:80").value() == std::pair<std::string, uint16_t>{"127.0.0.1", 80});
+  CHECK(parse_listen("[::1]:9").value().first == "::1");
+  CHECK_FALSE(parse_listen("nohost").is_ok());
+  CHECK_FALSE(parse_listen("h:70000").is_ok());
+}
