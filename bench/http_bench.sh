@@ -1,0 +1,88 @@
+#!/bin/bash
+# HTTP ingest benchmark (issue 3): wrk, 64 connections, 2 threads, against
+#   1. `spillway bench-noop-server` (same Beast server + router, answers 200 without parsing
+#      or storing: the HTTP ceiling), and
+#   2. the real `spillway serve` (durable: every 200 is after an fsynced LMDB commit),
+# for single-event POST /v1/track with 1 write key and 1,000 keys round-robin, and
+# POST /v1/batch of 100 events over 1,000 accounts; then bench/queue_ceiling (the queue's raw
+# group-commit ceiling, 64 appends in flight, no HTTP) for the same patterns. Prints ratios.
+# usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2)
+set -euo pipefail
+BUILD=${1:-build-ingest}
+BIN=$BUILD/app/spillway
+CEILING=$BUILD/bench/queue_ceiling
+DURATION=${DURATION:-10s}
+CONNS=${CONNECTIONS:-64}
+WRK_THREADS=${THREADS:-2}
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+[ -x "$BIN" ] && [ -x "$CEILING" ] || { echo "build first: meson configure $BUILD -Dbench=true && ninja -C $BUILD"; exit 1; }
+
+start() {  # start LOG args... ; sets PID and PORT
+  local log=$1; shift
+  "$@" 2> "$log" & PID=$!
+  PORT=
+  for _ in $(seq 1 500); do
+    PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$log" | sed 's/.*://' || true)
+    [ -n "$PORT" ] && return 0
+    sleep 0.02
+  done
+  echo "server did not start"; cat "$log"; exit 1
+}
+stop() { kill -TERM "$PID"; wait "$PID" || true; PID=; }
+
+run_wrk() {  # run_wrk NAME SCRIPT KEYS EVENTS_PER_REQUEST -> prints a result line
+  local out
+  out=$(KEYS=$3 wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$HERE/$2" \
+        "http://127.0.0.1:$PORT")
+  local rps p50 p99 non2xx
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  printf '%-28s req/s=%-10s events/s=%-10.0f p50=%-8s p99=%-8s non2xx=%s\n' "$1" "$rps" \
+    "$(echo "$rps * $4" | bc)" "$p50" "$p99" "${non2xx:-0}"
+  echo "$1 $rps" >> "$WORK/results"
+}
+
+create_accounts() {  # create_accounts FROM TO
+  for i in $(seq "$1" "$2"); do
+    curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/v1/admin/accounts" \
+      -H "Authorization: Bearer bench-token" -H 'Content-Type: application/json' \
+      -d "{\"name\":\"bench$i\",\"write_key\":\"wk_bench_$i\"}"
+  done
+}
+
+echo "== wrk -t$WRK_THREADS -c$CONNS -d$DURATION, $(nproc) cores"
+start "$WORK/noop.log" "$BIN" bench-noop-server --listen 127.0.0.1:0 --threads 2
+run_wrk noop_track_1key track.lua 1 1
+run_wrk noop_batch100 batch.lua 1000 100
+stop
+
+export SPILLWAY_ADMIN_TOKEN=bench-token
+start "$WORK/serve.log" "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:0 --threads 2
+create_accounts 0 0
+run_wrk real_track_1key track.lua 1 1
+create_accounts 1 999
+run_wrk real_track_1000keys track.lua 1000 1
+run_wrk real_batch100_1000keys batch.lua 1000 100
+stop
+
+echo "== queue raw group-commit ceiling (no HTTP, 64 appends in flight)"
+"$CEILING" "$WORK/ceiling" "${DURATION%s}" | tee "$WORK/ceiling.txt"
+
+r() { awk -v k="$1" '$1==k {print $2}' "$WORK/results"; }
+c() { awk -v k="pattern=$1" '$1==k {sub("events_per_s=","",$3); print $3}' "$WORK/ceiling.txt"; }
+echo "== ratios"
+printf 'track 1 key      : real/noop = %.2f   real/queue ceiling = %.2f\n' \
+  "$(echo "$(r real_track_1key) / $(r noop_track_1key)" | bc -l)" \
+  "$(echo "$(r real_track_1key) / $(c single_1_account)" | bc -l)"
+printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
+  "$(echo "$(r real_track_1000keys) / $(r noop_track_1key)" | bc -l)" \
+  "$(echo "$(r real_track_1000keys) / $(c single_1000_accounts)" | bc -l)"
+printf 'batch100 1000 acc: real/noop = %.2f   real/queue ceiling = %.2f (events/s)\n' \
+  "$(echo "$(r real_batch100_1000keys) / $(r noop_batch100)" | bc -l)" \
+  "$(echo "$(r real_batch100_1000keys) * 100 / $(c batch100_1000_accounts)" | bc -l)"
