@@ -50,6 +50,7 @@ std::unique_ptr<httplib::Server> make_server(const FakeDownstreamOptions& o) {
   const size_t threads = o.threads;
   srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   srv->set_keep_alive_timeout(o.keep_alive_timeout_s);
+  srv->set_keep_alive_max_count(100000);
   srv->set_read_timeout(5, 0);
   srv->set_write_timeout(5, 0);
   return srv;
@@ -64,6 +65,14 @@ int bind_server(httplib::Server& srv, const std::string& host, int port) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return -1;
+}
+
+// httplib's stop() is a no-op until listen_after_bind() has set is_running(), so a listener
+// stopped right after start would block in accept() forever: wait until it runs.
+std::thread run_listener(httplib::Server& srv) {
+  std::thread t([&srv] { srv.listen_after_bind(); });
+  while (!srv.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return t;
 }
 
 }  // namespace
@@ -121,7 +130,7 @@ Status FakeDownstream::start_data_locked() {
     std::lock_guard<std::mutex> lock(mu_);
     port_ = bound;
   }
-  data_thread_ = std::thread([srv = data_.get()] { srv->listen_after_bind(); });
+  data_thread_ = run_listener(*data_);
   return Status::ok();
 }
 
@@ -157,7 +166,7 @@ Status FakeDownstream::start_control() {
   });
   control_port_ = bind_server(*control_, options_.host, options_.control_port);
   if (control_port_ <= 0) return Status::io_error("fake downstream: cannot bind control port");
-  control_thread_ = std::thread([srv = control_.get()] { srv->listen_after_bind(); });
+  control_thread_ = run_listener(*control_);
   return Status::ok();
 }
 
