@@ -2,7 +2,13 @@
 -- wk_bench_0..KEYS-1 round-robin (KEYS env, default 1000). Counts events as 100 per request.
 local nkeys = tonumber(os.getenv('KEYS') or '1000')
 local counter = 0
-local tid = math.random(1, 1e9)
+local threads = 0
+-- Unique messageIds per thread and per run: wrk does not seed math.random.
+function setup(thread)
+  threads = threads + 1
+  thread:set('tid', os.time() .. '.' .. threads)
+end
+tid = 'main'
 
 function request()
   counter = counter + 1

@@ -18,7 +18,13 @@ local nkeys = tonumber(os.getenv('KEYS') or '1')
 local auth = {}
 for i = 0, nkeys - 1 do auth[i] = 'Basic ' .. base64('wk_bench_' .. i .. ':') end
 local counter = 0
-local tid = math.random(1, 1e9)
+local threads = 0
+-- Unique messageIds per thread and per run: wrk does not seed math.random.
+function setup(thread)
+  threads = threads + 1
+  thread:set('tid', os.time() .. '.' .. threads)
+end
+tid = 'main'
 
 function request()
   counter = counter + 1
