@@ -28,6 +28,7 @@ Result<std::vector<StoredEvent>> BacklogReader::read(AccountId account, Seq from
     auto key = codec::parse_event_key(cur->key());
     if (!key || key->account != account) break;
     auto value = codec::parse_event_value(cur->value());
+    if (!value && !out.empty()) break;  // deliver what precedes the damaged event
     if (!value) {
       return Status::corruption(event_name(account, key->seq) + ": " + value.status().message());
     }
@@ -37,6 +38,18 @@ Result<std::vector<StoredEvent>> BacklogReader::read(AccountId account, Seq from
     out.push_back(StoredEvent{account, key->seq, value->enqueue_ms, std::string(value->payload)});
   }
   return out;
+}
+
+Result<std::optional<Seq>> BacklogReader::first_seq(AccountId account) const {
+  auto txn = ReadTxn::begin(env_.get());
+  if (!txn) return txn.status();
+  auto cur = Cursor::open(txn->get(), env_.tables().events);
+  if (!cur) return cur.status();
+  auto more = cur->seek(codec::account_prefix_key(account));
+  if (!more) return more.status();
+  auto key = *more ? codec::parse_event_key(cur->key()) : std::nullopt;
+  if (!key || key->account != account) return std::optional<Seq>();
+  return std::optional<Seq>(key->seq);
 }
 
 Result<std::vector<DeadLetter>> BacklogReader::read_dead(AccountId account, uint32_t limit) const {

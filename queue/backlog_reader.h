@@ -22,10 +22,13 @@ class BacklogReader {
   BacklogReader& operator=(const BacklogReader&) = delete;
 
   // The account's queued events with seq >= from, in seq order: at most max_events, and at most
-  // max_bytes of payload (but always at least one event when any exists). An event whose CRC
-  // does not match is returned as kCorruption naming the account and seq.
+  // max_bytes of payload (but always at least one event when any exists). A damaged event (CRC
+  // mismatch) ends the read before it; when it is the first one, the result is kCorruption
+  // naming the account and seq (see first_seq() to find it).
   Result<std::vector<StoredEvent>> read(AccountId account, Seq from, uint32_t max_events,
                                         uint64_t max_bytes) const;
+  // Seq of the account's first queued event without checking it, or nullopt when empty.
+  Result<std::optional<Seq>> first_seq(AccountId account) const;
   // Dead letters of the account, oldest first, at most `limit`.
   Result<std::vector<DeadLetter>> read_dead(AccountId account, uint32_t limit) const;
   // Account owning a credential, or kNotFound. Constant time in the secret's content.

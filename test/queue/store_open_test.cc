@@ -86,12 +86,17 @@ TEST_CASE("BacklogReader: a corrupted event byte is reported as corruption for t
     REQUIRE(txn->commit().is_ok());
   }
   f.open();
-  auto first = f.wal().reader().read(a, Seq{1}, 1, UINT64_MAX);
-  REQUIRE(first.is_ok());  // the intact event before it still reads
-  auto r = f.wal().reader().read(a, Seq{0}, 10, UINT64_MAX);
+  auto before = f.wal().reader().read(a, Seq{0}, 10, UINT64_MAX);
+  REQUIRE(before.is_ok());  // the intact event before it is delivered, the read stops there
+  REQUIRE(before->size() == 1);
+  CHECK(before->front().seq == Seq{1});
+  auto r = f.wal().reader().read(a, Seq{2}, 10, UINT64_MAX);
   REQUIRE_FALSE(r.is_ok());
   CHECK(r.status().code() == Status::Code::kCorruption);
   CHECK(r.status().message().find("seq 2") != std::string::npos);
+  auto damaged = f.wal().reader().first_seq(a);
+  REQUIRE(damaged.is_ok());
+  CHECK(*damaged == std::optional<Seq>(Seq{1}));
   auto report = check_store(f.wal().env());
   REQUIRE(report.is_ok());
   CHECK(report->problems.size() == 1);

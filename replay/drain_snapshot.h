@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+
+namespace spillway::replay {
+
+// One account as the backlog API shows it. Copyable value type.
+struct AccountView {
+  AccountId account;
+  std::string name;
+  uint64_t depth = 0;
+  uint64_t bytes = 0;
+  int64_t oldest_ms = 0;  // enqueue time of the oldest queued event; 0 when empty
+  uint64_t dead = 0;
+  uint32_t weight = 1;
+  bool paused = false;
+  bool in_flight = false;
+  std::string last_error;
+  double drain_rate = 0;        // events/s delivered recently
+  std::optional<double> eta_s;  // seconds to real-time under the drain policy; none if unknown
+};
+
+// The drain engine at one moment: state, limits, rates and the accounts with backlog.
+struct DrainSnapshot {
+  std::string state;  // "running" | "paused" | "circuit_open" | "backing_off" | "stopped"
+  std::string policy;
+  uint32_t concurrency_limit = 0;
+  uint32_t max_concurrency = 0;
+  uint32_t in_flight_requests = 0;
+  double max_events_per_sec = 0;  // 0 = no cap
+  double ingest_rate = 0;         // events/s over the last minute
+  double drain_rate = 0;          // events/s over the last minute
+  uint64_t delivered_total = 0;
+  uint64_t retries_total = 0;
+  uint64_t dead_lettered_total = 0;
+  uint64_t batches_total = 0;
+  std::vector<AccountView> accounts;  // every account with backlog (unsorted)
+};
+
+}  // namespace spillway::replay

@@ -1,0 +1,338 @@
+#include "replay/drainer.h"
+
+#include <boost/asio/post.hpp>
+#include <random>
+#include <sstream>
+
+#include "queue/wal.h"
+
+namespace spillway::replay {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::string_view kMetaPaused = "drain_paused";
+constexpr std::string_view kMetaLimits = "drain_limits";
+
+uint64_t seed_of(uint64_t configured) {
+  return configured != 0 ? configured : std::random_device{}();
+}
+
+}  // namespace
+
+Drainer::Drainer(boost::asio::io_context& io, queue::Wal& wal, Downstream& sink,
+                 const ReplayOptions& options, const Clock& clock, Logger& logger)
+    : io_(io),
+      strand_(boost::asio::make_strand(io)),
+      wal_(wal),
+      sink_(sink),
+      options_(options),
+      clock_(clock),
+      log_(logger),
+      scheduler_(make_scheduler(clock, options.scheduler)),
+      builder_(wal.reader(), wal.accounts(), logger),
+      limit_(options.concurrency),
+      breaker_(clock, options.breaker, seed_of(options.seed)),
+      rate_(clock, options.max_events_per_sec),
+      wake_(strand_),
+      ticker_(strand_) {}
+
+Drainer::~Drainer() { SPW_ASSERT(!started_ || stopping_); }
+
+Status Drainer::start() {
+  auto paused = wal_.reader().meta(kMetaPaused);
+  if (!paused) return paused.status();
+  auto limits = wal_.reader().meta(kMetaLimits);
+  if (!limits) return limits.status();
+  started_ = true;
+  // Subscribe first, then load: a commit racing the load is applied again, which is harmless
+  // because sync_account() reads absolute values from the account table.
+  wal_.writer().set_commit_listener([this](const queue::CommitSummary& s) {
+    boost::asio::post(strand_, [this, ids = s.changed] { on_commit(ids); });
+  });
+  bool is_paused = paused->has_value() && **paused == "1";
+  std::optional<std::string> limit_text = *limits;
+  boost::asio::post(strand_, [this, is_paused, limit_text] {
+    if (limit_text) {
+      double rate = 0;
+      uint32_t conc = options_.concurrency.max_limit;
+      std::istringstream(*limit_text) >> rate >> conc;
+      apply_limits(rate, conc);
+    }
+    scheduler_->set_all_paused(is_paused);
+    for (const queue::AccountRecord& r : wal_.accounts().all()) sync_account(r.id);
+    log_.info("replay", "drain started",
+              {{"paused", is_paused}, {"backlog", scheduler_->total_depth()}});
+    tick();
+    pump();
+  });
+  return Status::ok();
+}
+
+void Drainer::on_commit(std::vector<AccountId> changed) {
+  for (AccountId id : changed) sync_account(id);
+  pump();
+}
+
+// Brings the scheduler's view of one account in line with the committed account table. An
+// account with a slice in flight is synced when that slice completes instead: until then the
+// table still counts the events being delivered.
+void Drainer::sync_account(AccountId id) {
+  auto rec = wal_.accounts().get(id);
+  if (!rec) return;
+  scheduler_->set_paused(id, rec->paused);
+  scheduler_->set_weight(id, rec->weight);
+  AccountStatus st = scheduler_->status(id);
+  if (!st.in_flight && st.reserved == 0) scheduler_->set_backlog(id, rec->depth);
+}
+
+void Drainer::stop(std::function<void()> done) {
+  boost::asio::post(strand_, [this, done = std::move(done)]() mutable {
+    stopping_ = true;
+    stop_done_ = std::move(done);
+    wake_.cancel();
+    ticker_.cancel();
+    // Requests waiting to be re-sent are abandoned: their events stay queued.
+    for (auto it = flights_.begin(); it != flights_.end();) {
+      if (it->second->sending) {
+        ++it;
+      } else {
+        if (it->second->retry_timer) it->second->retry_timer->cancel();
+        it = flights_.erase(it);
+      }
+    }
+    ready_.clear();
+    stop_timer_ = std::make_unique<boost::asio::steady_timer>(strand_, options_.stop_timeout);
+    stop_timer_->async_wait([this](boost::system::error_code ec) {
+      if (ec || !stop_done_) return;
+      log_.warn("replay", "stop timed out; undelivered requests stay queued",
+                {{"in_flight", static_cast<uint64_t>(flights_.size())}});
+      flights_.clear();
+      maybe_finish_stop();
+    });
+    maybe_finish_stop();
+  });
+}
+
+void Drainer::maybe_finish_stop() {
+  if (!stopping_ || !flights_.empty() || !stop_done_) return;
+  if (stop_timer_) stop_timer_->cancel();
+  wal_.writer().set_commit_listener(nullptr);
+  log_.info("replay", "drain stopped", {{"delivered", stats_.delivered_total()}});
+  auto done = std::move(stop_done_);
+  stop_done_ = nullptr;
+  done();
+}
+
+bool Drainer::gates_open(SteadyClock::time_point now) {
+  if (stopping_ || scheduler_->all_paused()) return false;
+  if (now < hold_until_) {
+    arm_wake(hold_until_);
+    return false;
+  }
+  return limit_.can_send();
+}
+
+void Drainer::pump() {
+  for (;;) {
+    auto now = clock_.steady();
+    if (!gates_open(now)) return;
+    Flight* flight = nullptr;
+    if (!ready_.empty()) {
+      auto it = flights_.find(ready_.front());
+      if (it == flights_.end()) {
+        ready_.pop_front();
+        continue;
+      }
+      flight = it->second.get();
+    } else {
+      uint64_t room = std::min<uint64_t>(options_.max_batch_events, rate_.available());
+      if (room == 0) {
+        arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
+        return;
+      }
+      std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, options_.max_batch_bytes);
+      if (!built) return;
+      built->id = next_flight_id_++;
+      built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
+      uint64_t events = built->pending.empty() ? 0 : built->pending.front()->items.size();
+      rate_.take(events);
+      batches_ += 1;
+      flight = built.get();
+      uint64_t id = built->id;
+      flights_.emplace(id, std::move(built));
+      if (flight->pending.empty()) {  // only damaged events: nothing to send
+        finalize(*flight);
+        continue;
+      }
+      ready_.push_back(id);
+    }
+    if (!breaker_.allow()) {
+      arm_wake(std::max(breaker_.reopen_at(), now + std::chrono::milliseconds(10)));
+      return;
+    }
+    ready_.pop_front();
+    send(*flight);
+  }
+}
+
+void Drainer::send(Flight& flight) {
+  SPW_ASSERT(!flight.pending.empty() && !flight.sending);
+  flight.sending = true;
+  flight.attempts += 1;
+  flight.ticket = limit_.on_send();
+  flight.sent_at = clock_.steady();
+  uint64_t id = flight.id;
+  sink_.deliver(flight.pending.front(), [this, id](DeliveryResult result) {
+    boost::asio::post(strand_,
+                      [this, id, r = std::move(result)]() mutable { on_result(id, std::move(r)); });
+  });
+}
+
+void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
+  auto it = flights_.find(flight_id);
+  if (it == flights_.end()) return;  // abandoned by a timed-out stop
+  Flight& flight = *it->second;
+  flight.sending = false;
+  switch (result.kind) {
+    case DeliveryResult::Kind::kAccepted:
+      on_accepted(flight, result);
+      break;
+    case DeliveryResult::Kind::kRetryable:
+      on_retryable(flight, result);
+      break;
+    case DeliveryResult::Kind::kRejected:
+      on_rejected(flight, result);
+      break;
+  }
+  pump();
+}
+
+void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
+  limit_.on_success(flight.ticket,
+                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency));
+  if (breaker_.on_success() == BreakerTransition::kClosed) {
+    limit_.reset();
+    log_.info("replay", "circuit closed, ramping up from concurrency 1");
+  }
+  flight.backoff.reset();
+  auto now = clock_.steady();
+  for (const DeliveryItem& item : flight.pending.front()->items) {
+    stats_.delivered(item.account, 1, now);
+  }
+  flight.pending.pop_front();
+  if (flight.pending.empty()) return finalize(flight);
+  if (!stopping_) ready_.push_front(flight.id);
+}
+
+void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
+  limit_.on_failure(flight.ticket);
+  retries_ += 1;
+  if (breaker_.on_failure(result.retry_after) == BreakerTransition::kOpened) {
+    log_.warn("replay", "circuit open: downstream failing", {{"error", result.detail}});
+  }
+  for (const Slice& s : flight.slices) stats_.failed(s.account, result.detail);
+  if (stopping_) {
+    flights_.erase(flight.id);  // stays queued; delivered again after the restart
+    return maybe_finish_stop();
+  }
+  auto delay = flight.backoff.next(result.retry_after);
+  if (result.retry_after) {
+    hold_until_ = std::max(hold_until_, clock_.steady() + delay);
+  }
+  flight.retry_timer = std::make_unique<boost::asio::steady_timer>(strand_, delay);
+  uint64_t id = flight.id;
+  flight.retry_timer->async_wait([this, id](boost::system::error_code ec) {
+    if (ec || flights_.find(id) == flights_.end()) return;
+    ready_.push_back(id);
+    pump();
+  });
+}
+
+// Some event of the batch is refused for good. Halve it until the refused events stand alone;
+// each lone refused event becomes a dead letter, the rest is delivered in order.
+void Drainer::on_rejected(Flight& flight, const DeliveryResult& result) {
+  limit_.on_success(flight.ticket,
+                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency));
+  (void)breaker_.on_success();
+  std::shared_ptr<const DeliveryBatch> batch = flight.pending.front();
+  flight.pending.pop_front();
+  if (batch->items.size() > 1) {
+    auto [first, second] = split_batch(*batch);
+    flight.pending.push_front(std::move(second));
+    flight.pending.push_front(std::move(first));
+  } else {
+    const DeliveryItem& item = batch->items.front();
+    for (Slice& s : flight.slices) {
+      if (s.account != item.account) continue;
+      s.dead.push_back({item.seq, "downstream rejected: " + result.detail, flight.attempts});
+    }
+    dead_lettered_ += 1;
+    stats_.failed(item.account, result.detail);
+    log_.warn(
+        "replay", "event dead-lettered",
+        {{"account", item.account_name}, {"seq", item.seq.value}, {"status", result.http_status}});
+  }
+  if (flight.pending.empty()) return finalize(flight);
+  if (!stopping_) ready_.push_front(flight.id);
+}
+
+// Records the flight's outcome: one settle per account (they share a group commit). The
+// accounts stay in flight until every settle has committed.
+void Drainer::finalize(Flight& flight) {
+  auto remaining = std::make_shared<size_t>(flight.slices.size());
+  uint64_t id = flight.id;
+  for (const Slice& s : flight.slices) {
+    queue::SettleRequest req{s.account, {}, s.dead};
+    for (Seq q : s.seqs) {
+      bool dead = std::any_of(s.dead.begin(), s.dead.end(),
+                              [&](const queue::DeadIn& d) { return d.seq == q; });
+      if (!dead) req.delivered.push_back(q);
+    }
+    wal_.writer().settle(std::move(req), [this, id, remaining, account = s.account](Status st) {
+      boost::asio::post(strand_, [this, id, remaining, account, st] {
+        if (!st.is_ok()) {
+          log_.error("replay", "could not record delivery; events will be delivered again",
+                     {{"account", uint64_t{account.value}}, {"error", st.message()}});
+        }
+        if (--*remaining == 0) on_settled(id);
+      });
+    });
+  }
+}
+
+void Drainer::on_settled(uint64_t flight_id) {
+  auto it = flights_.find(flight_id);
+  if (it == flights_.end()) return;
+  for (const Slice& s : it->second->slices) {
+    // The table already reflects the settle (published before completions run); a failed
+    // settle leaves the events counted, so the resync below schedules them again.
+    AccountStatus st = scheduler_->status(s.account);
+    scheduler_->complete(s.account, std::min<uint64_t>(st.reserved, s.seqs.size()));
+    sync_account(s.account);
+  }
+  flights_.erase(it);
+  maybe_finish_stop();
+  pump();
+}
+
+void Drainer::arm_wake(SteadyClock::time_point at) {
+  if (wake_at_ > clock_.steady() && wake_at_ <= at) return;  // an earlier wake is pending
+  wake_at_ = at;
+  wake_.expires_at(at);
+  wake_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) pump();
+  });
+}
+
+void Drainer::tick() {
+  if (stopping_) return;
+  stats_.tick(wal_.writer().stats().events, clock_.steady());
+  ticker_.expires_after(std::chrono::seconds(1));
+  ticker_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    tick();
+    pump();  // liveness: nothing waits longer than a second for a lost wake-up
+  });
+}
+
+}  // namespace spillway::replay
