@@ -7,6 +7,8 @@
 #include <sstream>
 #include <thread>
 
+#include "replay/scheduler.h"
+
 namespace spillway::app {
 namespace {
 
@@ -102,6 +104,40 @@ const std::map<std::string, Setter>& keys() {
       {"max-account-bytes",
        integer<uint64_t>(0, kMaxBytes,
                          [](ServeConfig& c, uint64_t n) { c.wal.max_account_bytes = n; })},
+      {"drain-policy",
+       [](ServeConfig& c, const std::string& v) {
+         auto policy = replay::parse_drain_policy(v);
+         if (!policy) return Status::invalid_argument("expected fair, catchup or fifo");
+         c.replay.scheduler.policy = *policy;
+         return Status::ok();
+       }},
+      {"drain-quantum", integer<uint32_t>(1, 1'000'000, [](ServeConfig& c, uint32_t n) {
+         c.replay.scheduler.quantum = n;
+       })},
+      {"drain-batch-events", integer<uint32_t>(1, 100'000, [](ServeConfig& c, uint32_t n) {
+         c.replay.max_batch_events = n;
+       })},
+      {"drain-batch-bytes", integer<uint64_t>(1024, uint64_t{1} << 30, [](ServeConfig& c, uint64_t n) {
+         c.replay.max_batch_bytes = n;
+       })},
+      {"drain-rate", integer<uint64_t>(0, 100'000'000, [](ServeConfig& c, uint64_t n) {
+         c.replay.max_events_per_sec = static_cast<double>(n);
+       })},
+      {"drain-min-concurrency", integer<uint32_t>(1, 4096, [](ServeConfig& c, uint32_t n) {
+         c.replay.concurrency.min_limit = n;
+       })},
+      {"drain-max-concurrency", integer<uint32_t>(1, 4096, [](ServeConfig& c, uint32_t n) {
+         c.replay.concurrency.max_limit = n;
+       })},
+      {"breaker-failures", integer<uint32_t>(1, 1'000'000, [](ServeConfig& c, uint32_t n) {
+         c.replay.breaker.failure_threshold = n;
+       })},
+      {"sink-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.sink_http.attempt_timeout = d; })},
+      {"retry-max-ms", millis(10, [](ServeConfig& c, auto d) {
+         c.replay.retry.cap = d;
+         c.replay.breaker.backoff.cap = d;
+       })},
+      {"open-reads", integer<unsigned>(0, 1, [](ServeConfig& c, unsigned n) { c.open_reads = n == 1; })},
       {"max-pending-appends",
        integer<unsigned>(1, 1'000'000,
                          [](ServeConfig& c, unsigned n) { c.wal.max_pending_appends = n; })},
@@ -165,6 +201,8 @@ Status validate(ServeConfig& c) {
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error")
     return bad("log-level", "must be debug, info, warn or error");
+  if (c.replay.concurrency.min_limit > c.replay.concurrency.max_limit)
+    return bad("drain-min-concurrency", "must not exceed --drain-max-concurrency");
   c.wal.dir = c.data_dir;
   return Status::ok();
 }

@@ -10,6 +10,8 @@
 #include "common/result.h"
 #include "ingest/ingest_options.h"
 #include "queue/wal_options.h"
+#include "replay/http_downstream.h"
+#include "replay/replay_options.h"
 
 namespace spillway::app {
 
@@ -30,6 +32,11 @@ struct ServeConfig {
   std::string log_level = "info";
   ingest::IngestOptions ingest;
   queue::WalOptions wal;
+  replay::ReplayOptions replay;
+  // Tuning of the http:// sink (host, port and target come from --sink).
+  replay::HttpDownstreamOptions sink_http;
+  // Serve GET /v1/backlog and /v1/accounts/{name} without the admin token. Default off.
+  bool open_reads = false;
 };
 
 // Reads `serve` arguments ("--key value" or "--key=value"; "--config FILE" names a JSON file

@@ -9,6 +9,7 @@
 
 #include "app/admin_token.h"
 #include "app/config.h"
+#include "app/drain_routes.h"
 #include "app/io_threads.h"
 #include "common/clock.h"
 #include "ingest/admin_routes.h"
@@ -20,6 +21,8 @@
 #include "ingest/track_api_routes.h"
 #include "ingest/wal_store.h"
 #include "queue/wal.h"
+#include "replay/downstream_factory.h"
+#include "replay/drainer.h"
 
 namespace spillway::app {
 namespace {
@@ -63,30 +66,69 @@ struct IngestWiring {
   ingest::Router router;
 };
 
+// The replay side over the same io_context: the sink named by --sink and the drain engine,
+// whose operator routes join the ingest routes on the one router.
+struct ReplayWiring {
+  std::unique_ptr<replay::Downstream> sink;
+  std::unique_ptr<replay::Drainer> drainer;
+
+  Status start(boost::asio::io_context& ioc, queue::Wal& wal, IngestWiring& ingest,
+               const ServeConfig& config, const Clock& clock, Logger& log) {
+    replay::SinkContext ctx{ioc.get_executor(), &clock, &log, config.sink_http};
+    auto made = replay::make_downstream(config.sink, ctx);
+    if (!made) return made.status();
+    sink = std::move(*made);
+    drainer = std::make_unique<replay::Drainer>(ioc, wal, *sink, config.replay, clock, log);
+    add_drain_routes(ingest.router, *drainer, wal, ingest.admin, log, {config.open_reads, 1000});
+    return drainer->start();
+  }
+
+  // Stops dispatching and waits (bounded) for deliveries in flight and their acks.
+  void stop() {
+    if (!drainer) return;
+    std::promise<void> stopped;
+    drainer->stop([&stopped] { stopped.set_value(); });
+    stopped.get_future().wait();
+    sink->stop();
+  }
+};
+
 // Serves until SIGTERM/SIGINT, then shuts down in order. Returns the exit code.
-int serve_until_signal(const ServeConfig& config, queue::Wal& wal, const ingest::Router& router,
-                       Logger& log) {
+int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring& ingest,
+                       const Clock& clock, Logger& log) {
   boost::asio::io_context ioc(static_cast<int>(config.threads));
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   std::promise<int> got;
   signals.async_wait(
       [&got](boost::system::error_code ec, int sig) { got.set_value(ec ? 0 : sig); });
-  ingest::HttpServer server(ioc, router, config.ingest, log);
+  ReplayWiring replay;
+  if (Status s = replay.start(ioc, wal, ingest, config, clock, log); !s.is_ok()) {
+    log.error(kTag, "cannot start replay", {{"error", s.to_string()}});
+    return 1;
+  }
+  ingest::HttpServer server(ioc, ingest.router, config.ingest, log);
+  IoThreads threads(ioc);
   auto port = server.start(config.listen_host, config.listen_port);
   if (!port) {
     log.error(kTag, "cannot listen", {{"error", port.status().to_string()}});
+    threads.start(1);
+    replay.stop();
+    threads.stop();
     return 1;
   }
-  IoThreads threads(ioc);
   threads.start(config.threads);
   log.info(kTag, "ready",
            {{"listen", address(config.listen_host, port.value())},
             {"data", config.data_dir},
+            {"sink", config.sink},
             {"threads", config.threads}});
   int sig = got.get_future().get();
   log.info(kTag, "shutting down", {{"signal", sig}, {"in_flight", server.in_flight()}});
+  // Order: no new requests; answer those in flight (their commits finish); stop draining and
+  // record what was delivered; then close connections, the store and the threads.
   server.stop_accepting();
   bool drained = drain_in_flight(server, config.shutdown_timeout);
+  replay.stop();
   server.close_all();
   wal.close();
   threads.stop();
@@ -107,7 +149,7 @@ int run(const ServeConfig& config, Logger& log) {
     return 1;
   }
   IngestWiring wiring(**wal, config, token.value(), clock, log);
-  return serve_until_signal(config, **wal, wiring.router, log);
+  return serve_until_signal(config, **wal, wiring, clock, log);
 }
 
 }  // namespace

@@ -178,6 +178,7 @@ void Drainer::pump() {
 void Drainer::send(Flight& flight) {
   SPW_ASSERT(!flight.pending.empty() && !flight.sending);
   flight.sending = true;
+  flight.retry_timer.reset();
   flight.attempts += 1;
   flight.ticket = limit_.on_send();
   flight.sent_at = clock_.steady();

@@ -78,7 +78,10 @@ std::string Drainer::state_name() {
   if (stopping_) return "stopped";
   if (scheduler_->all_paused()) return "paused";
   if (breaker_.state() != BreakerState::kClosed) return "circuit_open";
-  if (clock_.steady() < hold_until_ || !ready_.empty()) return "backing_off";
+  if (clock_.steady() < hold_until_) return "backing_off";
+  for (const auto& [id, f] : flights_) {
+    if (f->retry_timer && !f->sending) return "backing_off";  // waiting to re-send
+  }
   return "running";
 }
 

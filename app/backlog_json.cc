@@ -1,0 +1,104 @@
+#include "app/backlog_json.h"
+
+#include <algorithm>
+
+namespace spillway::app {
+namespace {
+
+double age_s(int64_t oldest_ms, int64_t now_ms) {
+  return oldest_ms > 0 ? std::max<double>(0, static_cast<double>(now_ms - oldest_ms) / 1000.0) : 0;
+}
+
+nlohmann::json view_json(const replay::AccountView& v, int64_t now_ms) {
+  nlohmann::json j = {
+      {"name", v.name},
+      {"depth", v.depth},
+      {"bytes", v.bytes},
+      {"oldest_age_s", age_s(v.oldest_ms, now_ms)},
+      {"paused", v.paused},
+      {"in_flight", v.in_flight},
+      {"weight", v.weight},
+      {"dead_letters", v.dead},
+      {"drain_rate", v.drain_rate},
+      {"last_error", v.last_error.empty() ? nlohmann::json() : nlohmann::json(v.last_error)},
+      {"eta_s", v.eta_s ? nlohmann::json(*v.eta_s) : nlohmann::json()}};
+  return j;
+}
+
+bool sort_before(const replay::AccountView& a, const replay::AccountView& b, BacklogSort sort) {
+  switch (sort) {
+    case BacklogSort::kAge:
+      if (a.oldest_ms != b.oldest_ms) return a.oldest_ms < b.oldest_ms;
+      break;
+    case BacklogSort::kEta: {
+      // Unknown ETAs (paused, nothing draining) sort last.
+      double ea = a.eta_s.value_or(1e300), eb = b.eta_s.value_or(1e300);
+      if (ea != eb) return ea > eb;
+      break;
+    }
+    case BacklogSort::kDepth:
+      break;
+  }
+  if (a.depth != b.depth) return a.depth > b.depth;
+  return a.name < b.name;
+}
+
+}  // namespace
+
+nlohmann::json backlog_json(const replay::DrainSnapshot& snap,
+                            const queue::AccountTable::Totals& totals, size_t top, BacklogSort sort,
+                            int64_t now_ms) {
+  std::vector<const replay::AccountView*> order;
+  order.reserve(snap.accounts.size());
+  for (const auto& v : snap.accounts) order.push_back(&v);
+  size_t n = std::min(top, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<long>(n), order.end(),
+                    [sort](const auto* a, const auto* b) { return sort_before(*a, *b, sort); });
+  nlohmann::json accounts = nlohmann::json::array();
+  for (size_t i = 0; i < n; ++i) accounts.push_back(view_json(*order[i], now_ms));
+  double max_eta = 0;
+  for (const auto& v : snap.accounts) max_eta = std::max(max_eta, v.eta_s.value_or(0));
+  return {{"totals",
+           {{"events", totals.depth},
+            {"bytes", totals.bytes},
+            {"accounts", totals.accounts},
+            {"accounts_with_backlog", totals.accounts_with_backlog},
+            {"dead_letters", totals.dead},
+            {"oldest_age_s", age_s(totals.oldest_ms, now_ms)}}},
+          {"drain",
+           {{"state", snap.state},
+            {"policy", snap.policy},
+            {"concurrency_limit", snap.concurrency_limit},
+            {"max_concurrency", snap.max_concurrency},
+            {"in_flight_requests", snap.in_flight_requests},
+            {"max_events_per_sec", snap.max_events_per_sec},
+            {"delivered_total", snap.delivered_total},
+            {"retries_total", snap.retries_total},
+            {"dead_lettered_total", snap.dead_lettered_total},
+            {"eta_all_s", snap.drain_rate > 0 ? nlohmann::json(max_eta) : nlohmann::json()}}},
+          {"rates", {{"ingest_per_s", snap.ingest_rate}, {"drain_per_s", snap.drain_rate}}},
+          {"sort", sort == BacklogSort::kDepth ? "depth"
+                   : sort == BacklogSort::kAge ? "age"
+                                               : "eta"},
+          {"accounts", std::move(accounts)}};
+}
+
+nlohmann::json account_json(const queue::AccountRecord& rec, const replay::AccountView* view,
+                            int64_t now_ms) {
+  replay::AccountView v;
+  if (view != nullptr) v = *view;
+  v.name = rec.name;
+  v.depth = rec.depth;
+  v.bytes = rec.bytes;
+  v.oldest_ms = rec.oldest_ms;
+  v.dead = rec.dead_count;
+  v.weight = rec.weight;
+  v.paused = rec.paused;
+  nlohmann::json j = view_json(v, now_ms);
+  j["id"] = rec.id.value;
+  j["next_seq"] = rec.next_seq;
+  j["created_ms"] = rec.created_ms;
+  return j;
+}
+
+}  // namespace spillway::app
