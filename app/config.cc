@@ -138,6 +138,12 @@ const std::map<std::string, Setter>& keys() {
          c.replay.breaker.backoff.cap = d;
        })},
       {"open-reads", integer<unsigned>(0, 1, [](ServeConfig& c, unsigned n) { c.open_reads = n == 1; })},
+      {"metrics-top-accounts", integer<unsigned>(0, 10'000, [](ServeConfig& c, unsigned n) {
+         c.metrics_top_accounts = n;
+       })},
+      {"metrics-require-token", integer<unsigned>(0, 1, [](ServeConfig& c, unsigned n) {
+         c.metrics_require_token = n == 1;
+       })},
       {"max-pending-appends",
        integer<unsigned>(1, 1'000'000,
                          [](ServeConfig& c, unsigned n) { c.wal.max_pending_appends = n; })},

@@ -37,6 +37,11 @@ struct ServeConfig {
   replay::HttpDownstreamOptions sink_http;
   // Serve GET /v1/backlog and /v1/accounts/{name} without the admin token. Default off.
   bool open_reads = false;
+  // Per-account series on GET /metrics for this many accounts (deepest first); bounds the
+  // label cardinality. Default 20.
+  unsigned metrics_top_accounts = 20;
+  // Require the admin token on GET /metrics. Default off (open, like /healthz).
+  bool metrics_require_token = false;
 };
 
 // Reads `serve` arguments ("--key value" or "--key=value"; "--config FILE" names a JSON file

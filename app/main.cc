@@ -5,36 +5,68 @@
 #include <string_view>
 #include <vector>
 
+#include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/serve.h"
+#include "app/version.h"
 
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: spillway <command> [options]\n"
-    "commands:\n"
-    "  serve      run the HTTP ingest server (spillway serve --help)\n";
+    "usage: spillway <command> [options]     (spillway <command> --help for each)\n"
+    "server:\n"
+    "  serve                        run the HTTP ingest server and the drain engine\n"
+    "operator (talk to a running server; --url, token from $SPILLWAY_ADMIN_TOKEN or\n"
+    "          DATA_DIR/admin.token):\n"
+    "  status                       drain state, backlog totals, accounts behind\n"
+    "  pause [ACCOUNT]              pause all draining, or one account's\n"
+    "  resume [ACCOUNT]             resume all draining, or one account's\n"
+    "  limits [--rate N] [--concurrency N]   show or set the drain limits\n"
+    "  accounts create NAME | list  manage accounts\n"
+    "  dead list|replay|purge ACCOUNT        dead letters\n"
+    "maintenance:\n"
+    "  verify DATA_DIR              offline integrity check\n"
+    "  backup DATA_DIR OUT_DIR      compacting copy (hot, through the server, if one runs)\n"
+    "  --version                    print the version\n"
+    "exit codes: 0 ok, 1 server-side error, 2 usage, 3 unreachable, 4 auth\n";
+
+int dispatch(std::string_view command, const std::vector<std::string>& args) {
+  using namespace spillway::app;
+  if (command == "serve") return serve_main(args);
+  if (command == "bench-noop-server") return bench_noop_main(args);
+  if (command == "status") return status_main(args);
+  if (command == "pause") return pause_main(args, true);
+  if (command == "resume") return pause_main(args, false);
+  if (command == "limits") return limits_main(args);
+  if (command == "accounts") return accounts_main(args);
+  if (command == "dead") return dead_main(args);
+  if (command == "verify") return verify_main(args);
+  if (command == "backup") return backup_main(args);
+  if (command == "--version" || command == "version") {
+    std::cout << "spillway " << kVersion << "\n";
+    return kExitOk;
+  }
+  if (command == "--help" || command == "help" || command == "-h") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  std::cerr << "spillway: unknown command \"" << command << "\"\n" << kUsage;
+  return kExitUsage;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
-    return 2;
+    return spillway::app::kExitUsage;
   }
-  std::string_view command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    if (command == "serve") return spillway::app::serve_main(args);
-    if (command == "bench-noop-server") return spillway::app::bench_noop_main(args);
-    if (command == "--help" || command == "help" || command == "-h") {
-      std::cout << kUsage;
-      return 0;
-    }
+    return dispatch(argv[1], args);
   } catch (const std::exception& e) {
     // Exceptions are allowed only in startup (HOUSE_STYLE §4); they end the process non-zero.
     std::cerr << "spillway: " << e.what() << "\n";
     return 1;
   }
-  std::cerr << "spillway: unknown command \"" << command << "\"\n" << kUsage;
-  return 2;
 }

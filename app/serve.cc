@@ -8,9 +8,12 @@
 #include <thread>
 
 #include "app/admin_token.h"
+#include "app/backup_runner.h"
 #include "app/config.h"
 #include "app/drain_routes.h"
 #include "app/io_threads.h"
+#include "app/ops_routes.h"
+#include "app/version.h"
 #include "common/clock.h"
 #include "ingest/admin_routes.h"
 #include "ingest/auth.h"
@@ -93,6 +96,21 @@ struct ReplayWiring {
   }
 };
 
+// The operations surface (metrics, dashboard, account list, backup) joins the router last;
+// then every route is counted by the metrics.
+void add_ops_routes(IngestWiring& ingest, queue::Wal& wal, replay::Drainer& drainer,
+                    const ingest::HttpServer& server, const ServeConfig& config,
+                    BackupRunner& backup, Logger& log) {
+  OpsSources sources{&wal,    &config.wal,  &drainer, &ingest.service.metrics(),
+                     &server, &ingest.admin};
+  add_metrics_route(ingest.router, sources,
+                    {config.metrics_top_accounts, config.metrics_require_token});
+  add_dashboard_routes(ingest.router);
+  add_account_list_route(ingest.router, sources, config.open_reads);
+  add_backup_route(ingest.router, sources, backup, log);
+  ingest.router.set_metrics(ingest.service.metrics());
+}
+
 // Serves until SIGTERM/SIGINT, then shuts down in order. Returns the exit code.
 int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring& ingest,
                        const Clock& clock, Logger& log) {
@@ -107,6 +125,8 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
     return 1;
   }
   ingest::HttpServer server(ioc, ingest.router, config.ingest, log);
+  BackupRunner backup(wal.env());
+  add_ops_routes(ingest, wal, *replay.drainer, server, config, backup, log);
   IoThreads threads(ioc);
   auto port = server.start(config.listen_host, config.listen_port);
   if (!port) {
@@ -130,6 +150,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   bool drained = drain_in_flight(server, config.shutdown_timeout);
   replay.stop();
   server.close_all();
+  backup.stop();  // a copy in progress reads the store: finish it before closing
   wal.close();
   threads.stop();
   log.info(kTag, "stopped", {{"drained", drained}});
@@ -137,6 +158,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
 }
 
 int run(const ServeConfig& config, Logger& log) {
+  log.info(kTag, "starting", {{"version", std::string(kVersion)}, {"data", config.data_dir}});
   SystemClock clock;
   auto wal = queue::Wal::open(config.wal, clock, log);
   if (!wal) {

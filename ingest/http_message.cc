@@ -30,7 +30,8 @@ struct Responder::State {
                         R"({"success":false,"error":{"code":"internal","message":"no response"}})",
                         "application/json",
                         {},
-                        true});
+                        true,
+                        "internal"});
     }
   }
   State(const State&) = delete;

@@ -36,6 +36,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after sending
+  // The machine-readable code of an error response ("invalid_json"); empty otherwise. Not
+  // sent: it feeds the rejection metrics.
+  std::string error_code;
 };
 
 // Sends the response of one request exactly once, from any thread: the server posts it back

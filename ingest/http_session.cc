@@ -224,6 +224,7 @@ void HttpSession::reject(int status, std::string_view code, std::string_view mes
   keep_alive_ = false;
   HttpResponse r = error_response(status, code, message);
   r.close = true;
+  if (IngestMetrics* m = shared_->router.metrics()) m->count_response(IngestMetrics::kUnrouted, r);
   send(std::move(r), false);
 }
 

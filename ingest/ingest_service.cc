@@ -34,6 +34,15 @@ IngestService::IngestService(IngestStore& store, const IngestOptions& options, c
       logger_(logger),
       rate_(options.account_rate_limit, clock) {}
 
+// Counts a committed append; a duplicate's bytes are not stored again, so they do not count.
+void IngestService::count_stored(const queue::AppendResult& r, const std::vector<uint64_t>& sizes) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < r.outcomes.size() && i < sizes.size(); ++i) {
+    if (!r.outcomes[i].duplicate) bytes += sizes[i];
+  }
+  metrics_.count_stored(r.stored, bytes, r.duplicates, r.rejected);
+}
+
 EventStamp IngestService::stamp() { return make_stamp(clock_.wall_ms(), ids_); }
 
 void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
@@ -46,18 +55,24 @@ void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
     return respond(retry_response(429, "rate_limited", "account is over its event rate limit",
                                   rate_.retry_after_s(n)));
   }
-  store_.append(
-      to_append(account, events, stamp.received_ms),
-      [this, style, respond](Result<queue::AppendResult> result) {
-        if (result.is_ok()) {
-          const auto& r = result.value();
-          return respond(success(style, {r.stored, r.duplicates, r.rejected}));
-        }
-        if (refuse_log_.allow(clock_.steady()) > 0) {
-          logger_.warn("ingest", "append refused", {{"status", result.status().to_string()}});
-        }
-        respond(status_response(result.status()));
-      });
+  queue::AppendRequest request = to_append(account, events, stamp.received_ms);
+  std::vector<uint64_t> sizes;
+  sizes.reserve(request.events.size());
+  for (const queue::EventIn& e : request.events) sizes.push_back(e.payload.size());
+  store_.append(std::move(request), [this, account, style, respond,
+                                     sizes = std::move(sizes)](Result<queue::AppendResult> result) {
+    if (result.is_ok()) {
+      const auto& r = result.value();
+      count_stored(r, sizes);
+      quota_log_.accepted(account);
+      return respond(success(style, {r.stored, r.duplicates, r.rejected}));
+    }
+    quota_log_.refused(account, result.status());
+    if (refuse_log_.allow(clock_.steady()) > 0) {
+      logger_.warn("ingest", "append refused", {{"status", result.status().to_string()}});
+    }
+    respond(status_response(result.status()));
+  });
 }
 
 }  // namespace spillway::ingest

@@ -7,8 +7,10 @@
 #include "ingest/event_normaliser.h"
 #include "ingest/event_stamp.h"
 #include "ingest/http_message.h"
+#include "ingest/ingest_metrics.h"
 #include "ingest/ingest_options.h"
 #include "ingest/ingest_store.h"
+#include "ingest/quota_refusal_log.h"
 #include "ingest/rate_limiter.h"
 
 namespace spillway::ingest {
@@ -30,6 +32,9 @@ class IngestService {
 
   const IngestOptions& options() const { return options_; }
   IngestStore& store() { return store_; }
+  // Request and event counters (the router and server count into them too).
+  IngestMetrics& metrics() { return metrics_; }
+  const IngestMetrics& metrics() const { return metrics_; }
   // Receive time and messageId source for the events of a request arriving now.
   EventStamp stamp();
 
@@ -39,6 +44,8 @@ class IngestService {
               ResponseStyle style, const Responder& respond);
 
  private:
+  void count_stored(const queue::AppendResult& result, const std::vector<uint64_t>& sizes);
+
   IngestStore& store_;
   const IngestOptions& options_;
   const Clock& clock_;
@@ -46,6 +53,8 @@ class IngestService {
   MessageIdSource ids_;
   RateLimiter rate_;
   LogThrottle refuse_log_{std::chrono::seconds(10)};
+  IngestMetrics metrics_;
+  QuotaRefusalLog quota_log_{logger_};
 };
 
 }  // namespace spillway::ingest

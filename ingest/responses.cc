@@ -46,6 +46,7 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
   HttpResponse r;
   r.status = status;
   r.body = error_body(code, message);
+  r.error_code = std::string(code);
   return r;
 }
 

@@ -54,10 +54,26 @@ std::optional<std::string> percent_decode(std::string_view in) {
   return out;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  Route r{std::move(method), {}, std::move(handler)};
+void Router::add(std::string method, std::string pattern, Handler handler, RouteKind kind) {
+  Route r{std::move(method), {}, std::move(handler), pattern, kind};
   for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
   routes_.push_back(std::move(r));
+}
+
+void Router::set_metrics(IngestMetrics& metrics) {
+  std::vector<IngestMetrics::Route> labels;
+  labels.reserve(routes_.size());
+  for (const Route& r : routes_) labels.push_back({r.method, r.pattern, r.kind});
+  metrics.set_routes(labels);
+  metrics_ = &metrics;
+}
+
+Responder Router::counted(size_t index, const Responder& respond) const {
+  if (metrics_ == nullptr) return respond;
+  return Responder([metrics = metrics_, index, respond](HttpResponse r) {
+    metrics->count_response(index, r);
+    respond(std::move(r));
+  });
 }
 
 namespace {
@@ -82,10 +98,11 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
-void Router::dispatch(HttpRequest request, const Responder& respond) const {
+void Router::dispatch(HttpRequest request, const Responder& plain) const {
   auto path = split_path(request.path);
   std::string allow;
-  for (const auto& route : routes_) {
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& route = routes_[i];
     std::vector<std::pair<std::string, std::string>> params;
     bool bad_escape = false;
     if (!match(route.segments, path, params, bad_escape)) continue;
@@ -93,6 +110,7 @@ void Router::dispatch(HttpRequest request, const Responder& respond) const {
       allow += (allow.empty() ? "" : ", ") + route.method;
       continue;
     }
+    Responder respond = counted(i, plain);
     if (bad_escape) return respond(error_response(400, "invalid_path", "malformed %-escape"));
     request.params = std::move(params);
     try {
@@ -102,6 +120,7 @@ void Router::dispatch(HttpRequest request, const Responder& respond) const {
     }
     return;
   }
+  Responder respond = counted(IngestMetrics::kUnrouted, plain);
   if (allow.empty()) return respond(error_response(404, "not_found", "no such route"));
   HttpResponse r = error_response(405, "method_not_allowed", "method not allowed; use " + allow);
   r.headers.emplace_back("Allow", allow);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ingest/http_message.h"
+#include "ingest/ingest_metrics.h"
 
 namespace spillway::ingest {
 
@@ -20,7 +21,13 @@ class Router {
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
-  void add(std::string method, std::string pattern, Handler handler);
+  // `kind` decides whether error answers count as rejected ingest requests (metrics).
+  void add(std::string method, std::string pattern, Handler handler,
+           RouteKind kind = RouteKind::kOperations);
+  // Counts every response by route and status from now on (wiring, after the last add()).
+  // The metrics are borrowed and must outlive the router's use.
+  void set_metrics(IngestMetrics& metrics);
+  IngestMetrics* metrics() const { return metrics_; }
   // Runs the matching handler (or answers 404/405/400). Never throws: a handler that throws is
   // answered with 500 unless it already responded.
   void dispatch(HttpRequest request, const Responder& respond) const;
@@ -30,8 +37,14 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    std::string pattern;
+    RouteKind kind;
   };
+  // The responder that counts the response of route `index` before sending it.
+  Responder counted(size_t index, const Responder& respond) const;
+
   std::vector<Route> routes_;
+  IngestMetrics* metrics_ = nullptr;
 };
 
 // Percent-decodes a path segment; nullopt for a malformed escape or a decoded NUL.

@@ -124,21 +124,32 @@ void handle_native(IngestService& service, HttpRequest request, const Responder&
 }  // namespace
 
 void add_segment_routes(Router& router, IngestService& service) {
-  router.add("POST", "/v1/batch", [&service](HttpRequest req, Responder respond) {
-    handle_batch(service, std::move(req), respond);
-  });
-  router.add("POST", "/v1/import", [&service](HttpRequest req, Responder respond) {
-    handle_batch(service, std::move(req), respond);
-  });
+  router.add(
+      "POST", "/v1/batch",
+      [&service](HttpRequest req, Responder respond) {
+        handle_batch(service, std::move(req), respond);
+      },
+      RouteKind::kIngest);
+  router.add(
+      "POST", "/v1/import",
+      [&service](HttpRequest req, Responder respond) {
+        handle_batch(service, std::move(req), respond);
+      },
+      RouteKind::kIngest);
   for (auto type : kSingleTypes) {
-    router.add("POST", "/v1/" + std::string(type),
-               [&service, type](HttpRequest req, Responder respond) {
-                 handle_single(service, type, std::move(req), respond);
-               });
+    router.add(
+        "POST", "/v1/" + std::string(type),
+        [&service, type](HttpRequest req, Responder respond) {
+          handle_single(service, type, std::move(req), respond);
+        },
+        RouteKind::kIngest);
   }
-  router.add("POST", "/v1/events", [&service](HttpRequest req, Responder respond) {
-    handle_native(service, std::move(req), respond);
-  });
+  router.add(
+      "POST", "/v1/events",
+      [&service](HttpRequest req, Responder respond) {
+        handle_native(service, std::move(req), respond);
+      },
+      RouteKind::kIngest);
 }
 
 }  // namespace spillway::ingest

@@ -41,10 +41,12 @@ void handle(IngestService& service, const Normalise& normalise, HttpRequest requ
 
 void add(Router& router, IngestService& service, const char* method, const char* path,
          Normalise normalise) {
-  router.add(method, path,
-             [&service, normalise = std::move(normalise)](HttpRequest req, Responder respond) {
-               handle(service, normalise, std::move(req), respond);
-             });
+  router.add(
+      method, path,
+      [&service, normalise = std::move(normalise)](HttpRequest req, Responder respond) {
+        handle(service, normalise, std::move(req), respond);
+      },
+      RouteKind::kIngest);
 }
 
 }  // namespace

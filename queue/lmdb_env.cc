@@ -167,4 +167,25 @@ Result<uint64_t> LmdbEnv::free_disk_bytes() const {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
+Status LmdbEnv::copy_compacted(const std::string& out_dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Status::io_error("cannot create " + out_dir + ": " + ec.message());
+  std::string target = out_dir + "/data.mdb";
+  if (std::filesystem::exists(target, ec)) {
+    return Status::invalid_argument(out_dir + " already holds a store (data.mdb)");
+  }
+  int rc = mdb_env_copy2(env_, out_dir.c_str(), MDB_CP_COMPACT);
+  if (rc != MDB_SUCCESS) return Status::io_error("mdb_env_copy2: " + std::string(mdb_strerror(rc)));
+  // mdb_env_copy2 closes the file without fsync: make the copy durable before reporting it.
+  for (const std::string& path : {target, out_dir}) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::io_error(errno_text("cannot open", path));
+    bool synced = ::fsync(fd) == 0;
+    ::close(fd);
+    if (!synced) return Status::io_error(errno_text("fsync", path));
+  }
+  return Status::ok();
+}
+
 }  // namespace spillway::queue

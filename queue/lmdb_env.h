@@ -67,6 +67,12 @@ class LmdbEnv {
   Result<uint64_t> free_pages() const;
   // Bytes available to unprivileged writers on the data directory's filesystem.
   Result<uint64_t> free_disk_bytes() const;
+  // Compacting hot copy (mdb_env_copy2 with MDB_CP_COMPACT) into `out_dir`, which is created
+  // when missing and must not hold a data.mdb; the copy is fsynced before returning. Runs one
+  // read transaction for the whole copy (writers go on; freed pages are not reused until it
+  // ends), so call it off the io threads. Errors: kInvalidArgument when out_dir already holds
+  // a store, kIoError for filesystem errors and LMDB copy failures.
+  Status copy_compacted(const std::string& out_dir) const;
 
  private:
   LmdbEnv() = default;

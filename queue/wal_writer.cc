@@ -59,6 +59,8 @@ class WalWriter::Impl {
   std::atomic<bool> ingest_refused_{false};
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
+  Histogram commit_seconds_{Histogram::latency_seconds()};
+  Histogram group_ops_{Histogram::powers_of_two()};
 
   void submit(OpPtr op, const std::function<void(Status)>& refuse);
   void run();
@@ -217,6 +219,10 @@ WalWriter::Stats WalWriter::stats() const {
   return s;
 }
 
+HistogramCounts WalWriter::commit_latency() const { return impl_->commit_seconds_.snapshot(); }
+
+HistogramCounts WalWriter::group_sizes() const { return impl_->group_ops_.snapshot(); }
+
 }  // namespace spillway::queue
 
 // ---- The writer thread ------------------------------------------------------------------------
@@ -282,6 +288,7 @@ Status WalWriter::Impl::commit_heartbeat() {
 
 Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) {
   map_full = false;
+  auto started = SteadyClock::now();
   auto txn = WriteTxn::begin(env_.get());
   if (!txn) return Status::unavailable("storage failure: " + txn.status().message());
   TxnContext ctx(*txn, env_.tables(), accounts_, options_);
@@ -314,6 +321,8 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
   next_account_id_ = ctx.next_account_id;
   accounts_.publish(ctx.changed_records());
   commits_ += 1;
+  commit_seconds_.observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
+  group_ops_.observe(static_cast<double>(group.size()));
   ops_ += group.size();
   events_ += ctx.summary().events;
   ctx.summary().ops = group.size();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/histogram.h"
 #include "common/logger.h"
 #include "common/result.h"
 #include "queue/types.h"
@@ -95,6 +96,10 @@ class WalWriter {
     uint64_t queue_full_rejections = 0;
   };
   Stats stats() const;
+  // Seconds from the start of a group's write transaction to its successful commit (fsync
+  // included), and operations per committed group; for metrics. Any thread.
+  HistogramCounts commit_latency() const;
+  HistogramCounts group_sizes() const;
 
  private:
   class Impl;

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/histogram.h"
 #include "common/ids.h"
+#include "replay/retry_reason.h"
 
 namespace spillway::replay {
 
@@ -39,6 +42,11 @@ struct DrainSnapshot {
   uint64_t retries_total = 0;
   uint64_t dead_lettered_total = 0;
   uint64_t batches_total = 0;
+  std::string circuit;  // "closed" | "open" | "half_open"
+  // Retries per RetryReason (index = enum value); they sum to retries_total.
+  std::array<uint64_t, kRetryReasons> retries_by_reason{};
+  // Seconds per downstream request, every outcome.
+  HistogramCounts delivery_latency;
   std::vector<AccountView> accounts;  // every account with backlog (unsorted)
 };
 

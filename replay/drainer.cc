@@ -194,6 +194,7 @@ void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
   if (it == flights_.end()) return;  // abandoned by a timed-out stop
   Flight& flight = *it->second;
   flight.sending = false;
+  delivery_latency_.observe(std::chrono::duration<double>(result.latency).count());
   switch (result.kind) {
     case DeliveryResult::Kind::kAccepted:
       on_accepted(flight, result);
@@ -228,6 +229,7 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
 void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
   limit_.on_failure(flight.ticket);
   retries_ += 1;
+  retries_by_reason_[static_cast<size_t>(classify_retry(result))] += 1;
   if (breaker_.on_failure(result.retry_after) == BreakerTransition::kOpened) {
     log_.warn("replay", "circuit open: downstream failing", {{"error", result.detail}});
   }

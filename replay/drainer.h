@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/histogram.h"
 #include "common/logger.h"
 #include "common/status.h"
 #include "replay/batch_builder.h"
@@ -21,6 +22,7 @@
 #include "replay/drain_stats.h"
 #include "replay/rate_limit.h"
 #include "replay/replay_options.h"
+#include "replay/retry_reason.h"
 #include "replay/scheduler.h"
 
 namespace spillway::queue {
@@ -103,6 +105,8 @@ class Drainer {
   std::deque<uint64_t> ready_;  // flights waiting to (re)send, front first
   uint64_t next_flight_id_ = 1;
   uint64_t retries_ = 0, dead_lettered_ = 0, batches_ = 0;
+  std::array<uint64_t, kRetryReasons> retries_by_reason_{};
+  Histogram delivery_latency_{Histogram::latency_seconds()};
   bool started_ = false;
   bool stopping_ = false;
   std::function<void()> stop_done_;

@@ -101,6 +101,12 @@ DrainSnapshot Drainer::build_snapshot() {
   snap.retries_total = retries_;
   snap.dead_lettered_total = dead_lettered_;
   snap.batches_total = batches_;
+  snap.retries_by_reason = retries_by_reason_;
+  snap.delivery_latency = delivery_latency_.snapshot();
+  BreakerState circuit = breaker_.state();
+  snap.circuit = circuit == BreakerState::kClosed ? "closed"
+                 : circuit == BreakerState::kOpen ? "open"
+                                                  : "half_open";
   auto now = clock_.steady();
   std::vector<BacklogShare> shares;
   for (const queue::AccountRecord& r : wal_.accounts().all()) {

@@ -1,0 +1,234 @@
+// spillway incident dashboard: polls GET /v1/backlog every 2 s and updates the page in place
+// (no re-render, so nothing flickers). The admin token is asked for once and kept in
+// sessionStorage (this tab only).
+"use strict";
+(function () {
+  const POLL_MS = 2000;
+  const TREND_POINTS = 300;  // 10 minutes at 2 s
+  const TREND_WINDOW_MS = 120000;  // the chart shows at least two minutes
+  const TOKEN_KEY = "spillway.adminToken";
+  const trend = [];          // {t, events} ring, oldest first
+  let inFlight = false;
+  let pendingAction = null;  // action to retry once a token is given
+  const limits = { rate: 0, concurrency: 1 };  // as last reported by the server
+
+  const $ = (id) => document.getElementById(id);
+  const token = () => sessionStorage.getItem(TOKEN_KEY) || "";
+
+  function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+  function fmtInt(n) { return Math.round(n).toLocaleString("en-US"); }
+  function fmtBytes(n) {
+    const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n.toFixed(1)) + " " + u[i];
+  }
+  function fmtDuration(s) {
+    if (s === null || s === undefined) return "–";
+    s = Math.max(0, Math.round(s));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+    if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
+    return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+  }
+  function fmtRate(r) { return r >= 100 ? fmtInt(r) : (Math.round(r * 10) / 10).toString(); }
+
+  function askToken(then) {
+    pendingAction = then || null;
+    $("token-dialog").hidden = false;
+    $("token-input").focus();
+  }
+
+  class ApiError extends Error {}
+
+  async function api(method, path, body) {
+    const headers = {};
+    if (token()) headers["Authorization"] = "Bearer " + token();
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const res = await fetch(path, { method, headers, cache: "no-store",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 401 || res.status === 403) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      const err = new ApiError(res.status === 401 ? "admin token required" : "wrong admin token");
+      err.auth = true;
+      throw err;
+    }
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw new ApiError((json.error && json.error.message) || ("HTTP " + res.status));
+    return json;
+  }
+
+  function renderTotals(b) {
+    const t = b.totals, d = b.drain, r = b.rates;
+    $("total-events").dataset.value = t.events;
+    setText($("total-events"), fmtInt(t.events) + " events");
+    setText($("total-bytes"), fmtBytes(t.bytes) + " queued, " + fmtInt(t.dead_letters) + " dead letters");
+    setText($("oldest-age"), fmtDuration(t.events > 0 ? t.oldest_age_s : 0));
+    $("accounts-behind").dataset.value = t.accounts_with_backlog;
+    setText($("accounts-behind"), fmtInt(t.accounts_with_backlog));
+    setText($("accounts-total"), "of " + fmtInt(t.accounts) + " accounts");
+    setText($("rates"), fmtRate(r.ingest_per_s) + " / " + fmtRate(r.drain_per_s));
+    setText($("eta-all"), d.eta_all_s === null ? (t.events > 0 ? "unknown" : "now") : fmtDuration(d.eta_all_s));
+    const badge = $("drain-state");
+    badge.dataset.state = d.state;
+    setText(badge, d.state.replace("_", " "));
+    setText($("d-state"), d.state.replace("_", " "));
+    setText($("d-policy"), d.policy);
+    setText($("d-concurrency"), d.in_flight_requests + " in flight, limit " + d.concurrency_limit + " of " + d.max_concurrency);
+    setText($("d-rate"), d.max_events_per_sec > 0 ? fmtInt(d.max_events_per_sec) + " events/s" : "no cap");
+    setText($("d-delivered"), fmtInt(d.delivered_total) + " events");
+    setText($("d-retries"), fmtInt(d.retries_total) + " / " + fmtInt(d.dead_lettered_total));
+    // Show the current limits as the inputs' placeholders (never overwrite what is typed).
+    $("limit-rate").placeholder = d.max_events_per_sec > 0 ? String(d.max_events_per_sec) : "0 = none";
+    $("limit-concurrency").placeholder = String(d.max_concurrency);
+    limits.rate = d.max_events_per_sec;
+    limits.concurrency = d.max_concurrency;
+  }
+
+  function sortAccounts(list) {
+    const eta = (a) => (a.eta_s === null ? Infinity : a.eta_s);
+    return list.slice().sort((a, b) => (eta(b) - eta(a)) || (b.depth - a.depth) ||
+      (a.name < b.name ? -1 : 1));
+  }
+
+  function makeRow(name) {
+    const tr = document.createElement("tr");
+    tr.dataset.account = name;
+    tr.innerHTML = '<td class="name"></td><td class="num depth"></td><td><div class="bar"></div></td>' +
+      '<td class="num age"></td><td class="num rate"></td><td class="num eta"></td>' +
+      '<td class="status"></td><td><button type="button" class="toggle"></button></td>';
+    tr.querySelector(".name").textContent = name;
+    tr.querySelector(".toggle").addEventListener("click", () => {
+      const paused = tr.classList.contains("paused");
+      const path = "/v1/accounts/" + encodeURIComponent(name) + (paused ? "/resume" : "/pause");
+      act("POST", path, undefined, (paused ? "resumed " : "paused ") + name);
+    });
+    return tr;
+  }
+
+  function renderAccounts(accounts) {
+    const body = document.querySelector("#accounts tbody");
+    const rows = new Map();
+    for (const tr of body.children) rows.set(tr.dataset.account, tr);
+    const sorted = sortAccounts(accounts);
+    const maxDepth = Math.max(1, ...sorted.map((a) => a.depth));
+    sorted.forEach((a, i) => {
+      let tr = rows.get(a.name);
+      if (!tr) tr = makeRow(a.name);
+      rows.delete(a.name);
+      tr.classList.toggle("paused", a.paused);
+      tr.dataset.depth = a.depth;
+      setText(tr.querySelector(".depth"), fmtInt(a.depth));
+      tr.querySelector(".bar").style.width = (100 * a.depth / maxDepth).toFixed(1) + "%";
+      setText(tr.querySelector(".age"), fmtDuration(a.oldest_age_s));
+      setText(tr.querySelector(".rate"), fmtRate(a.drain_rate) + "/s");
+      setText(tr.querySelector(".eta"), a.eta_s === null ? "–" : fmtDuration(a.eta_s));
+      const status = tr.querySelector(".status");
+      const text = a.paused ? "paused" : a.last_error ? a.last_error : a.in_flight ? "sending" : "queued";
+      setText(status, text);
+      status.className = "status" + (a.last_error && !a.paused ? " err" : "");
+      status.title = a.last_error || "";
+      setText(tr.querySelector(".toggle"), a.paused ? "Resume" : "Pause");
+      if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null);
+    });
+    for (const tr of rows.values()) tr.remove();
+    $("no-backlog").hidden = sorted.length > 0;
+  }
+
+  function drawTrend() {
+    const canvas = $("trend");
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (canvas.width !== Math.round(w * dpr)) canvas.width = Math.round(w * dpr);
+    if (canvas.height !== Math.round(h * dpr)) canvas.height = Math.round(h * dpr);
+    const g = canvas.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, w, h);
+    if (trend.length === 0) return;
+    const max = Math.max(1, ...trend.map((p) => p.events));
+    const pad = 4, left = 64;
+    g.strokeStyle = "#e2e6eb"; g.fillStyle = "#6b7685"; g.font = "11px system-ui, sans-serif";
+    for (const f of [0, 0.5, 1]) {
+      const y = pad + (h - 2 * pad) * (1 - f);
+      g.beginPath(); g.moveTo(left, y); g.lineTo(w, y); g.stroke();
+      g.fillText(fmtInt(max * f), 4, y + 4);
+    }
+    // Time axis: the last TREND_WINDOW_MS, or the whole history when shorter is not enough.
+    const now = trend[trend.length - 1].t;
+    const span = Math.max(TREND_WINDOW_MS, now - trend[0].t);
+    const x = (i) => left + (w - left) * (1 - (now - trend[i].t) / span);
+    const y = (v) => pad + (h - 2 * pad) * (1 - v / max);
+    g.beginPath();
+    trend.forEach((p, i) => (i === 0 ? g.moveTo(x(i), y(p.events)) : g.lineTo(x(i), y(p.events))));
+    g.strokeStyle = "#2b6cb0"; g.lineWidth = 2; g.stroke();
+    g.lineTo(x(trend.length - 1), h - pad); g.lineTo(x(0), h - pad); g.closePath();
+    g.fillStyle = "rgba(43,108,176,.12)"; g.fill();
+    setText($("trend-span"), "last " + fmtDuration(span / 1000));
+  }
+
+  async function poll() {
+    if (inFlight) return;
+    inFlight = true;
+    try {
+      const b = await api("GET", "/v1/backlog?top=100&sort=eta");
+      renderTotals(b);
+      renderAccounts(b.accounts);
+      trend.push({ t: Date.now(), events: b.totals.events });
+      while (trend.length > TREND_POINTS) trend.shift();
+      drawTrend();
+      setText($("updated"), "updated " + new Date().toLocaleTimeString());
+    } catch (e) {
+      const badge = $("drain-state");
+      badge.dataset.state = "error";
+      setText(badge, e.auth ? "token needed" : "unreachable");
+      setText($("updated"), e.message);
+      if (e.auth && $("token-dialog").hidden) askToken();
+      // A bug in this page (not a failed request) must surface as a page error.
+      if (!(e instanceof ApiError) && !(e instanceof TypeError && /fetch/i.test(e.message))) {
+        setTimeout(() => { throw e; });
+      }
+    } finally {
+      inFlight = false;
+    }
+  }
+
+  async function act(method, path, body, done) {
+    if (!token()) return askToken(() => act(method, path, body, done));
+    try {
+      await api(method, path, body);
+      setText($("action-status"), done + " at " + new Date().toLocaleTimeString());
+      poll();
+    } catch (e) {
+      if (e.auth) return askToken(() => act(method, path, body, done));
+      setText($("action-status"), "failed: " + e.message);
+    }
+  }
+
+  $("token-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $("token-input").value.trim());
+    $("token-input").value = "";
+    $("token-dialog").hidden = true;
+    const next = pendingAction;
+    pendingAction = null;
+    if (next) next();
+    poll();
+  });
+  $("token-button").addEventListener("click", () => askToken());
+  $("pause-all").addEventListener("click", () => act("POST", "/v1/drain/pause", undefined, "paused all draining"));
+  $("resume-all").addEventListener("click", () => act("POST", "/v1/drain/resume", undefined, "resumed draining"));
+  $("limits-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    // An empty field keeps the current value.
+    const rateText = $("limit-rate").value.trim(), concText = $("limit-concurrency").value.trim();
+    const rate = rateText === "" ? limits.rate : Number(rateText);
+    const conc = concText === "" ? limits.concurrency : Number(concText);
+    if (!(rate >= 0)) return setText($("action-status"), "rate cap must be 0 or more");
+    if (!(conc >= 1)) return setText($("action-status"), "set max concurrency (1..4096)");
+    act("PUT", "/v1/drain/limits", { max_events_per_sec: rate, max_concurrency: conc },
+      "limits set to " + (rate > 0 ? rate + " events/s" : "no rate cap") + ", concurrency " + conc);
+  });
+  window.addEventListener("resize", drawTrend);
+  poll();
+  setInterval(poll, POLL_MS);
+})();

@@ -1,0 +1,69 @@
+// GET /metrics: the store section (queue writer and LMDB environment).
+#include <filesystem>
+
+#include "app/metrics_sections.h"
+#include "app/prometheus_text.h"
+#include "queue/lmdb_env.h"
+#include "queue/wal.h"
+
+namespace spillway::app {
+namespace {
+
+void write_commit_metrics(PrometheusText& out, const queue::WalWriter& writer) {
+  auto stats = writer.stats();
+  out.counter("spillway_commits_total", "Write transactions committed (one fsync each).",
+              static_cast<double>(stats.commits));
+  out.counter("spillway_commit_failures_total",
+              "Failed commits (the writer then refuses writes until a probe commit succeeds).",
+              static_cast<double>(stats.failed_commits));
+  out.counter("spillway_write_queue_full_total",
+              "Appends refused at once because the writer's queue was full (503 overloaded).",
+              static_cast<double>(stats.queue_full_rejections));
+  out.family("spillway_commit_latency_seconds", "histogram",
+             "Time from the start of a group's write transaction to its commit returning, "
+             "fsync included.");
+  out.histogram("spillway_commit_latency_seconds", {}, writer.commit_latency());
+  out.family("spillway_commit_group_operations", "histogram",
+             "Operations (appends, settles, control) per group commit.");
+  out.histogram("spillway_commit_group_operations", {}, writer.group_sizes());
+}
+
+}  // namespace
+
+void write_store_metrics(PrometheusText& out, queue::Wal& wal, const queue::WalOptions& options) {
+  write_commit_metrics(out, wal.writer());
+  queue::LmdbEnv& env = wal.env();
+  queue::MapUsage usage = env.map_usage();
+  auto free_pages = env.free_pages();
+  uint64_t free_bytes = free_pages ? *free_pages * usage.page_size : 0;
+  out.gauge("spillway_store_map_size_bytes", "LMDB map size: the hard upper bound of the store.",
+            static_cast<double>(usage.map_size));
+  out.gauge("spillway_store_map_used_bytes",
+            "Bytes of the map in use (high-water mark less pages on the free list).",
+            static_cast<double>(usage.high_water - std::min(usage.high_water, free_bytes)));
+  std::error_code ec;
+  auto file_size = std::filesystem::file_size(env.dir() + "/data.mdb", ec);
+  out.gauge("spillway_store_file_size_bytes", "Size of data.mdb on disk (it never shrinks).",
+            ec ? 0.0 : static_cast<double>(file_size));
+  auto disk = env.free_disk_bytes();
+  out.gauge("spillway_store_free_disk_bytes", "Free bytes on the data directory's filesystem.",
+            disk ? static_cast<double>(*disk) : 0.0);
+  out.gauge("spillway_store_min_free_disk_bytes",
+            "Reserve of free disk below which ingest is refused.",
+            static_cast<double>(options.min_free_disk_bytes));
+  out.gauge("spillway_store_queued_bytes", "Payload bytes queued across all accounts.",
+            static_cast<double>(wal.accounts().total_bytes()));
+  out.gauge("spillway_store_quota_bytes",
+            "Global queued-bytes quota (--max-total-bytes); 0 means no quota.",
+            static_cast<double>(options.max_total_bytes));
+  out.gauge("spillway_store_account_quota_bytes",
+            "Per-account queued-bytes quota (--max-account-bytes); 0 means no quota.",
+            static_cast<double>(options.max_account_bytes));
+  out.gauge("spillway_store_ingest_refused",
+            "1 while appends are refused by a watermark, the disk reserve or a full map.",
+            wal.writer().ingest_refused() ? 1 : 0);
+  out.gauge("spillway_store_healthy", "0 after a failed commit until the store recovers.",
+            wal.writer().health().is_ok() ? 1 : 0);
+}
+
+}  // namespace spillway::app

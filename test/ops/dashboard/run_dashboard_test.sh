@@ -1,0 +1,71 @@
+#!/bin/bash
+# Browser test of the dashboard: Debian's chromium (installed when absent), driven headless by
+# playwright-core from npm (installed into the build dir; it never downloads a browser).
+# Starts `spillway serve` with a known backlog and a sink that is down, then
+# dashboard_test.js loads GET /, enters the admin token, checks the totals and the top
+# account, clicks pause and checks through the API, and saves a screenshot.
+# usage: run_dashboard_test.sh SPILLWAY_BIN TEST_DIR BUILD_DIR
+# Exit 77 (meson: skipped) when chromium cannot be installed or npm cannot fetch
+# playwright-core; never a pass without a browser.
+set -u
+BIN=$1 TEST_DIR=$2 BUILD_DIR=$3
+WORK=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+CHROMIUM=/usr/bin/chromium
+if [ ! -x "$CHROMIUM" ]; then
+  echo "chromium missing: installing Debian's chromium package"
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      --no-install-recommends chromium; } > "$WORK/apt.log" 2>&1
+  if [ ! -x "$CHROMIUM" ]; then
+    echo "SKIP: chromium is not installed and apt-get could not install it:"
+    tail -5 "$WORK/apt.log"
+    exit 77
+  fi
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "SKIP: node/npm not installed (needed to drive chromium)"; exit 77
+fi
+NODE_DIR=$BUILD_DIR/dashboard-node
+if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
+  mkdir -p "$NODE_DIR"
+  echo '{"name":"spillway-dashboard-test","private":true}' > "$NODE_DIR/package.json"
+  if ! ( cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 npm install \
+      --no-audit --no-fund --silent playwright-core@1 ) > "$WORK/npm.log" 2>&1; then
+    if ! timeout 30 npm ping > /dev/null 2>&1; then
+      echo "SKIP: the npm registry is unreachable; cannot install playwright-core"; exit 77
+    fi
+    echo "FAIL: npm install playwright-core failed although the registry answered"
+    cat "$WORK/npm.log"; exit 1
+  fi
+fi
+
+TOKEN=dashboard-test-token
+SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:0 --threads 2 \
+  --min-free-disk-bytes 0 --sink http://127.0.0.1:9/ --retry-max-ms 2000 \
+  2> "$WORK/server.log" &
+PID=$!
+PORT=
+for _ in $(seq 1 500); do
+  PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$WORK/server.log" | sed 's/.*://')
+  [ -n "$PORT" ] && break
+  sleep 0.02
+done
+[ -n "$PORT" ] || { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
+
+mkdir -p "$WORK/profile"
+NODE_PATH=$NODE_DIR/node_modules node "$TEST_DIR/dashboard_test.js" "http://127.0.0.1:$PORT" \
+  "$TOKEN" "$BUILD_DIR/dashboard.png" "$WORK/profile" "$CHROMIUM"
+CODE=$?
+if [ $CODE -ne 0 ]; then
+  echo "--- server log (tail)"; tail -20 "$WORK/server.log"; exit $CODE
+fi
+grep -q 'msg="drain paused" actor=admin@127.0.0.1' "$WORK/server.log" ||
+  { echo "FAIL: the pause was not logged with its actor"; exit 1; }
+if grep -q "$TOKEN" "$WORK/server.log"; then echo "FAIL: the admin token was logged"; exit 1; fi
+kill -TERM "$PID"; wait "$PID"; CODE=$?; PID=
+[ "$CODE" -eq 0 ] || { echo "FAIL: server exited $CODE after SIGTERM"; exit 1; }
+echo "OK: screenshot at $BUILD_DIR/dashboard.png"

@@ -1,0 +1,48 @@
+#include "app/status_table.h"
+
+#include <doctest/doctest.h>
+
+namespace spillway::app {
+
+TEST_CASE("status table: totals, drain line and one row per account in API order") {
+  auto backlog = nlohmann::json::parse(R"({
+    "totals": {"events": 1234567, "bytes": 2048, "accounts": 9, "accounts_with_backlog": 2,
+               "dead_letters": 0, "oldest_age_s": 310},
+    "drain": {"state": "paused", "policy": "fair", "concurrency_limit": 3, "max_concurrency": 64,
+              "in_flight_requests": 0, "max_events_per_sec": 500, "eta_all_s": null},
+    "rates": {"ingest_per_s": 10, "drain_per_s": 0},
+    "accounts": [
+      {"name": "acme", "depth": 1234000, "oldest_age_s": 310, "drain_rate": 0, "eta_s": null,
+       "paused": false, "in_flight": false, "last_error": "connect: refused"},
+      {"name": "b", "depth": 567, "oldest_age_s": 5, "drain_rate": 2.5, "eta_s": 7200,
+       "paused": true, "in_flight": false, "last_error": null}]})");
+  std::string text = format_status(backlog);
+  CHECK(text.find("drain:   paused, policy fair, concurrency 3/64") != std::string::npos);
+  CHECK(text.find("rate cap 500.0 events/s") != std::string::npos);
+  CHECK(text.find("1,234,567 events (2.0 KiB) in 2 of 9 accounts, oldest 5m 10s") !=
+        std::string::npos);
+  CHECK(text.find("all real-time in -") != std::string::npos);
+  auto acme = text.find("acme");
+  auto b = text.find("\nb ");
+  REQUIRE(acme != std::string::npos);
+  REQUIRE(b != std::string::npos);
+  CHECK(acme < b);
+  CHECK(text.find("error: connect: refused") != std::string::npos);
+  CHECK(text.find("2h 00m") != std::string::npos);
+  CHECK(text.find("paused\n") != std::string::npos);
+}
+
+TEST_CASE("status table: no backlog") {
+  auto text = format_status(nlohmann::json::parse(R"({"accounts": []})"));
+  CHECK(text.find("no account is behind") != std::string::npos);
+}
+
+TEST_CASE("status table: durations and counts") {
+  CHECK(format_duration(nlohmann::json(59.4)) == "59s");
+  CHECK(format_duration(nlohmann::json(3 * 86400 + 4 * 3600)) == "3d 4h");
+  CHECK(format_duration(nlohmann::json()) == "-");
+  CHECK(format_count(0) == "0");
+  CHECK(format_count(1000) == "1,000");
+}
+
+}  // namespace spillway::app
