@@ -30,12 +30,12 @@ bool sort_before(const replay::AccountView& a, const replay::AccountView& b, Bac
     case BacklogSort::kAge:
       if (a.oldest_ms != b.oldest_ms) return a.oldest_ms < b.oldest_ms;
       break;
-    case BacklogSort::kEta: {
-      // Unknown ETAs (paused, nothing draining) sort last.
-      double ea = a.eta_s.value_or(1e300), eb = b.eta_s.value_or(1e300);
-      if (ea != eb) return ea > eb;
+    case BacklogSort::kEta:
+      // Longest ETA first (the accounts furthest from real-time); unknown ETAs (paused,
+      // nothing draining yet) last.
+      if (a.eta_s.has_value() != b.eta_s.has_value()) return a.eta_s.has_value();
+      if (a.eta_s != b.eta_s) return *a.eta_s > *b.eta_s;
       break;
-    }
     case BacklogSort::kDepth:
       break;
   }

@@ -46,10 +46,12 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::start() {
+  // The default sink refuses connections, so events stay queued for the tests to read back
+  // (a test that exercises delivery passes its own --sink, which wins).
   std::vector<std::string> argv = {binary(),    "serve",    "--data",
                                    data_dir_,   "--listen", "127.0.0.1:0",
                                    "--threads", "2",        "--min-free-disk-bytes",
-                                   "0"};
+                                   "0",         "--sink",   "http://127.0.0.1:1/refused"};
   argv.insert(argv.end(), args_.begin(), args_.end());
   pid_ = fork();
   if (pid_ == 0) {
