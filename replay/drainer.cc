@@ -36,7 +36,7 @@ Drainer::Drainer(boost::asio::io_context& io, queue::Wal& wal, Downstream& sink,
       wake_(strand_),
       ticker_(strand_) {}
 
-Drainer::~Drainer() { SPW_ASSERT(!started_ || stopping_); }
+Drainer::~Drainer() { SPW_ASSERT(!started_ || stopped_); }
 
 Status Drainer::start() {
   auto paused = wal_.reader().meta(kMetaPaused);
@@ -47,11 +47,14 @@ Status Drainer::start() {
   // Subscribe first, then load: a commit racing the load is applied again, which is harmless
   // because sync_account() reads absolute values from the account table.
   wal_.writer().set_commit_listener([this](const queue::CommitSummary& s) {
-    boost::asio::post(strand_, [this, ids = s.changed] { on_commit(ids); });
+    post_counted([this, ids = s.changed] {
+      if (stopping_) return maybe_finish_stop();
+      on_commit(ids);
+    });
   });
   bool is_paused = paused->has_value() && **paused == "1";
   std::optional<std::string> limit_text = *limits;
-  boost::asio::post(strand_, [this, is_paused, limit_text] {
+  post_counted([this, is_paused, limit_text] {
     if (limit_text) {
       double rate = 0;
       uint32_t conc = options_.concurrency.max_limit;
@@ -86,7 +89,9 @@ void Drainer::sync_account(AccountId id) {
 }
 
 void Drainer::stop(std::function<void()> done) {
-  boost::asio::post(strand_, [this, done = std::move(done)]() mutable {
+  // No commit notifications from here on (synchronous with the writer's calls to it).
+  wal_.writer().set_commit_listener(nullptr);
+  post_counted([this, done = std::move(done)]() mutable {
     stopping_ = true;
     stop_done_ = std::move(done);
     wake_.cancel();
@@ -102,25 +107,29 @@ void Drainer::stop(std::function<void()> done) {
     }
     ready_.clear();
     stop_timer_ = std::make_unique<boost::asio::steady_timer>(strand_, options_.stop_timeout);
-    stop_timer_->async_wait([this](boost::system::error_code ec) {
-      if (ec || !stop_done_) return;
-      log_.warn("replay", "stop timed out; undelivered requests stay queued",
-                {{"in_flight", static_cast<uint64_t>(flights_.size())}});
-      flights_.clear();
+    stop_timer_->async_wait(counted([this](boost::system::error_code ec) {
+      if (!ec && stop_done_ && !flights_.empty()) {
+        log_.warn("replay", "stop timed out; undelivered requests stay queued",
+                  {{"in_flight", static_cast<uint64_t>(flights_.size())}});
+        flights_.clear();
+      }
       maybe_finish_stop();
-    });
+    }));
     maybe_finish_stop();
   });
 }
 
+// Completes stop() once no request is in flight and no counted operation (timer, post,
+// sink or writer callback) can still call into this object, so the owner may destroy it.
 void Drainer::maybe_finish_stop() {
   if (!stopping_ || !flights_.empty() || !stop_done_) return;
-  if (stop_timer_) stop_timer_->cancel();
-  wal_.writer().set_commit_listener(nullptr);
+  if (stop_timer_) stop_timer_->cancel();  // its handler is counted and comes back here
+  if (outstanding_.load() > 0) return;
   log_.info("replay", "drain stopped", {{"delivered", stats_.delivered_total()}});
+  stopped_ = true;
   auto done = std::move(stop_done_);
   stop_done_ = nullptr;
-  done();
+  done();  // nothing may touch `this` after this call
 }
 
 bool Drainer::gates_open(SteadyClock::time_point now) {
@@ -183,15 +192,18 @@ void Drainer::send(Flight& flight) {
   flight.ticket = limit_.on_send();
   flight.sent_at = clock_.steady();
   uint64_t id = flight.id;
+  outstanding_.fetch_add(1);  // the sink's callback posts back here, even after stop()
   sink_.deliver(flight.pending.front(), [this, id](DeliveryResult result) {
-    boost::asio::post(strand_,
-                      [this, id, r = std::move(result)]() mutable { on_result(id, std::move(r)); });
+    boost::asio::post(strand_, [this, id, r = std::move(result)]() mutable {
+      outstanding_.fetch_sub(1);
+      on_result(id, std::move(r));
+    });
   });
 }
 
 void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
   auto it = flights_.find(flight_id);
-  if (it == flights_.end()) return;  // abandoned by a timed-out stop
+  if (it == flights_.end()) return maybe_finish_stop();  // abandoned by a timed-out stop
   Flight& flight = *it->second;
   flight.sending = false;
   delivery_latency_.observe(std::chrono::duration<double>(result.latency).count());
@@ -244,11 +256,11 @@ void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
   }
   flight.retry_timer = std::make_unique<boost::asio::steady_timer>(strand_, delay);
   uint64_t id = flight.id;
-  flight.retry_timer->async_wait([this, id](boost::system::error_code ec) {
-    if (ec || flights_.find(id) == flights_.end()) return;
+  flight.retry_timer->async_wait(counted([this, id](boost::system::error_code ec) {
+    if (ec || stopping_ || flights_.find(id) == flights_.end()) return maybe_finish_stop();
     ready_.push_back(id);
     pump();
-  });
+  }));
 }
 
 // Some event of the batch is refused for good. Halve it until the refused events stand alone;
@@ -291,8 +303,10 @@ void Drainer::finalize(Flight& flight) {
                               [&](const queue::DeadIn& d) { return d.seq == q; });
       if (!dead) req.delivered.push_back(q);
     }
+    outstanding_.fetch_add(1);
     wal_.writer().settle(std::move(req), [this, id, remaining, account = s.account](Status st) {
       boost::asio::post(strand_, [this, id, remaining, account, st] {
+        outstanding_.fetch_sub(1);
         if (!st.is_ok()) {
           log_.error("replay", "could not record delivery; events will be delivered again",
                      {{"account", uint64_t{account.value}}, {"error", st.message()}});
@@ -305,7 +319,7 @@ void Drainer::finalize(Flight& flight) {
 
 void Drainer::on_settled(uint64_t flight_id) {
   auto it = flights_.find(flight_id);
-  if (it == flights_.end()) return;
+  if (it == flights_.end()) return maybe_finish_stop();
   for (const Slice& s : it->second->slices) {
     // The table already reflects the settle (published before completions run); a failed
     // settle leaves the events counted, so the resync below schedules them again.
@@ -322,20 +336,21 @@ void Drainer::arm_wake(SteadyClock::time_point at) {
   if (wake_at_ > clock_.steady() && wake_at_ <= at) return;  // an earlier wake is pending
   wake_at_ = at;
   wake_.expires_at(at);
-  wake_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) pump();
-  });
+  wake_.async_wait(counted([this](boost::system::error_code ec) {
+    if (ec || stopping_) return maybe_finish_stop();
+    pump();
+  }));
 }
 
 void Drainer::tick() {
   if (stopping_) return;
   stats_.tick(wal_.writer().stats().events, clock_.steady());
   ticker_.expires_after(std::chrono::seconds(1));
-  ticker_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
+  ticker_.async_wait(counted([this](boost::system::error_code ec) {
+    if (ec || stopping_) return maybe_finish_stop();
     tick();
     pump();  // liveness: nothing waits longer than a second for a lost wake-up
-  });
+  }));
 }
 
 }  // namespace spillway::replay

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdint>
@@ -84,6 +86,27 @@ class Drainer {
   std::string state_name();
   void apply_limits(double max_events_per_sec, uint32_t max_concurrency);
 
+  // Every asynchronous operation that will call back into this object is counted in
+  // outstanding_ (a gate, as in Seastar): stop() completes only when it is zero, so no queued
+  // handler can run on a destroyed Drainer. post_counted() posts fn to the strand; counted()
+  // wraps a timer handler.
+  template <typename Fn>
+  void post_counted(Fn fn) {
+    outstanding_.fetch_add(1);
+    boost::asio::post(strand_, [this, fn = std::move(fn)]() mutable {
+      outstanding_.fetch_sub(1);
+      fn();
+    });
+  }
+  template <typename Fn>
+  auto counted(Fn fn) {
+    outstanding_.fetch_add(1);
+    return [this, fn = std::move(fn)](boost::system::error_code ec) mutable {
+      outstanding_.fetch_sub(1);
+      fn(ec);
+    };
+  }
+
   boost::asio::io_context& io_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   queue::Wal& wal_;
@@ -109,6 +132,8 @@ class Drainer {
   Histogram delivery_latency_{Histogram::latency_seconds()};
   bool started_ = false;
   bool stopping_ = false;
+  bool stopped_ = false;
+  std::atomic<int64_t> outstanding_{0};
   std::function<void()> stop_done_;
   std::unique_ptr<boost::asio::steady_timer> stop_timer_;
   std::optional<DrainSnapshot> cached_;

@@ -15,17 +15,20 @@ constexpr auto kSnapshotMaxAge = std::chrono::seconds(1);
 
 void Drainer::set_paused(bool paused, std::string actor, std::function<void(Status)> done) {
   // Durable first: a pause acknowledged to the operator survives kill -9.
+  outstanding_.fetch_add(1);
   wal_.writer().put_meta(
       std::string(kMetaPaused), paused ? "1" : "0",
       [this, paused, actor = std::move(actor), done = std::move(done)](Status s) {
         boost::asio::post(strand_, [this, paused, actor, done, s] {
-          if (s.is_ok()) {
+          outstanding_.fetch_sub(1);
+          if (s.is_ok() && !stopping_) {
             scheduler_->set_all_paused(paused);
             cached_.reset();
             log_.info("replay", paused ? "drain paused" : "drain resumed", {{"actor", actor}});
             pump();
           }
           done(s);
+          maybe_finish_stop();
         });
       });
 }
@@ -38,11 +41,13 @@ void Drainer::set_limits(double max_events_per_sec, uint32_t max_concurrency, st
   }
   std::ostringstream text;
   text << max_events_per_sec << ' ' << max_concurrency;
+  outstanding_.fetch_add(1);
   wal_.writer().put_meta(std::string(kMetaLimits), text.str(),
                          [this, max_events_per_sec, max_concurrency, actor = std::move(actor),
                           done = std::move(done)](Status s) {
                            boost::asio::post(strand_, [=, this] {
-                             if (s.is_ok()) {
+                             outstanding_.fetch_sub(1);
+                             if (s.is_ok() && !stopping_) {
                                apply_limits(max_events_per_sec, max_concurrency);
                                log_.info("replay", "drain limits changed",
                                          {{"actor", actor},
@@ -51,6 +56,7 @@ void Drainer::set_limits(double max_events_per_sec, uint32_t max_concurrency, st
                                pump();
                              }
                              done(s);
+                             maybe_finish_stop();
                            });
                          });
 }
@@ -64,13 +70,14 @@ void Drainer::apply_limits(double max_events_per_sec, uint32_t max_concurrency) 
 }
 
 void Drainer::snapshot(std::function<void(const DrainSnapshot&)> done) {
-  boost::asio::post(strand_, [this, done = std::move(done)] {
+  post_counted([this, done = std::move(done)] {
     auto now = clock_.steady();
     if (!cached_ || now - cached_at_ > kSnapshotMaxAge) {
       cached_ = build_snapshot();
       cached_at_ = now;
     }
     done(*cached_);
+    maybe_finish_stop();
   });
 }
 
