@@ -23,8 +23,9 @@ cp "$SDK_DIR/send.js" "$SDK_DIR/check.js" "$WORK/"
   { echo "FAIL: npm install @segment/analytics-node failed although the registry answered"; exit 1; }
 
 TOKEN=sdk-test-admin-token
+# The sink refuses connections so every event stays queued for the store check below.
 SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:0 \
-  --threads 2 --min-free-disk-bytes 0 2> "$WORK/server.log" &
+  --threads 2 --min-free-disk-bytes 0 --sink http://127.0.0.1:1/refused 2> "$WORK/server.log" &
 PID=$!
 PORT=
 for _ in $(seq 1 500); do
