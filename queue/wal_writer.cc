@@ -56,7 +56,9 @@ class WalWriter::Impl {
   Status sticky_;
   bool sticky_forever_ = false;
   std::string refusal_reason_;
+  ReaderLag reader_lag_;
   std::atomic<bool> ingest_refused_{false};
+  ReaderWatchdog watchdog_;  // writer thread only
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
   Histogram commit_seconds_{Histogram::latency_seconds()};
@@ -206,6 +208,11 @@ void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done)
 }
 
 Status WalWriter::health() const { return impl_->sticky(); }
+
+ReaderLag WalWriter::reader_lag() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->reader_lag_;
+}
 
 bool WalWriter::ingest_refused() const { return impl_->ingest_refused_.load(); }
 
@@ -378,6 +385,12 @@ void WalWriter::Impl::refresh_ingest_gate(bool force) {
   int64_t injected = options_.faults != nullptr ? options_.faults->free_disk_bytes() : -1;
   auto disk = env_.free_disk_bytes();
   uint64_t free_disk = injected >= 0 ? static_cast<uint64_t>(injected) : disk ? *disk : UINT64_MAX;
+  if (free_disk < options_.min_free_disk_bytes) {
+    // The data file never shrinks: pages freed by deletes are reused before it grows again, so
+    // they are free space too. Without them a disk filled once would refuse ingest for good.
+    auto pages = env_.free_pages();
+    if (pages) free_disk += *pages * usage.page_size;
+  }
   std::string reason;
   if (used > limit) {
     reason = "store is above its map watermark (" + std::to_string(used >> 20) + " of " +
@@ -400,6 +413,23 @@ void WalWriter::Impl::housekeeping() {
   next_housekeeping_ = now + options_.housekeeping_interval;
   int cleared = env_.clear_stale_readers();
   if (cleared > 0) log_.warn("queue", "cleared stale reader slots", {{"count", cleared}});
+  // A reader holding one snapshot across two rounds while commits went on blocks page reuse.
+  ReaderLag lag = watchdog_.check(env_.get(), now);
+  bool was_stuck = false;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    was_stuck = reader_lag_.stuck;
+    reader_lag_ = lag;
+  }
+  if (lag.stuck) {
+    log_.warn("queue", "reader lag: an old read transaction blocks page reuse",
+              {{"pid", lag.pid},
+               {"txnid", lag.txnid},
+               {"lag_txns", lag.lag_txns},
+               {"held_s", static_cast<int64_t>(lag.held.count() / 1000)}});
+  } else if (was_stuck) {
+    log_.info("queue", "reader lag cleared");
+  }
 }
 
 }  // namespace spillway::queue

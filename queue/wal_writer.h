@@ -14,6 +14,7 @@
 #include "common/histogram.h"
 #include "common/logger.h"
 #include "common/result.h"
+#include "queue/reader_watchdog.h"
 #include "queue/types.h"
 #include "queue/wal_options.h"
 
@@ -87,6 +88,8 @@ class WalWriter {
   Status health() const;
   // True while appends are refused by a watermark or quota (deletes still work).
   bool ingest_refused() const;
+  // The oldest reader's lag as of the last housekeeping round (reader-lag watchdog, FM-12).
+  ReaderLag reader_lag() const;
 
   struct Stats {
     uint64_t commits = 0;

@@ -78,6 +78,24 @@ TEST_CASE("WalWriter: low free disk refuses ingest, settles still work, ingest r
   CHECK(f.log.contains("accepting ingest again"));
 }
 
+// Regression (reliability suite FM-06): the data file never shrinks, so after a disk-full
+// episode statvfs stayed below the reserve and ingest was refused for good, although draining
+// had freed the pages the next appends reuse.
+TEST_CASE("WalWriter: pages freed by settles count as free disk, so ingest resumes") {
+  WalFixture f;
+  DiskFaults faults;
+  f.options.faults = &faults;
+  f.options.min_free_disk_bytes = 256 << 10;
+  AccountId a = f.create("acme");
+  for (int i = 0; i < 40; ++i) REQUIRE(f.append(a, {std::string(8 << 10, 'x')}).is_ok());
+  REQUIRE(f.settle(a, seqs_of(f.read(a))).is_ok());
+  REQUIRE(f.append(a, {"{}"}).is_ok());  // one more commit: the freed pages are reusable
+  faults.free = 1000;
+  wait_for_gate();
+  CHECK_FALSE(f.wal().writer().ingest_refused());
+  CHECK(f.append(a, {"{1}"}).is_ok());
+}
+
 TEST_CASE("WalWriter: the map watermark refuses ingest before the map is full") {
   WalFixture f;
   f.options.map_size = 4 << 20;
