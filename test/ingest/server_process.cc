@@ -53,15 +53,17 @@ bool ServerProcess::start() {
                                    "--threads", "2",        "--min-free-disk-bytes",
                                    "0",         "--sink",   "http://127.0.0.1:1/refused"};
   argv.insert(argv.end(), args_.begin(), args_.end());
+  argv.insert(argv.begin(), wrapper_.begin(), wrapper_.end());
   pid_ = fork();
   if (pid_ == 0) {
+    if (!wrapper_.empty()) setpgid(0, 0);
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 2);
     setenv("SPILLWAY_ADMIN_TOKEN", kTestAdminToken, 1);
     std::vector<char*> cargs;
     for (auto& a : argv) cargs.push_back(a.data());
     cargs.push_back(nullptr);
-    execv(cargs[0], cargs.data());
+    execvp(cargs[0], cargs.data());
     _exit(127);
   }
   std::regex ready(R"(msg=ready listen=127\.0\.0\.1:(\d+))");
@@ -80,7 +82,7 @@ bool ServerProcess::start() {
 
 int ServerProcess::stop() {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(wrapper_.empty() ? pid_ : -pid_, SIGTERM);
   int code = wait_exit(pid_, std::chrono::seconds(30));
   pid_ = -1;
   return code;
@@ -88,9 +90,17 @@ int ServerProcess::stop() {
 
 void ServerProcess::kill9() {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(wrapper_.empty() ? pid_ : -pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+bool ServerProcess::running() {
+  if (pid_ <= 0) return false;
+  if (waitpid(pid_, nullptr, WNOHANG) != pid_) return true;
+  if (!wrapper_.empty()) ::kill(-pid_, SIGKILL);  // a tracee the wrapper left behind
+  pid_ = -1;
+  return false;
 }
 
 std::string ServerProcess::log() const {

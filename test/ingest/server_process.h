@@ -21,8 +21,14 @@ class ServerProcess {
   bool start();
   // SIGTERM, then waits up to 30 s; returns the exit status (-1 on timeout or signal).
   int stop();
-  // SIGKILL and reap.
+  // SIGKILL and reap (the whole process group when a wrapper runs the server).
   void kill9();
+  // True while the child has not exited (reaps it when it has).
+  bool running();
+  // Runs the server under a wrapper command, e.g. {"strace", "-f", "-o", "/dev/null", ...}:
+  // argv becomes wrapper + the server's argv. The child gets its own process group so kill9()
+  // also ends the server under a wrapper that does not forward signals. Call before start().
+  void set_wrapper(std::vector<std::string> wrapper) { wrapper_ = std::move(wrapper); }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   std::string log() const;
@@ -30,6 +36,7 @@ class ServerProcess {
  private:
   std::string data_dir_;
   std::vector<std::string> args_;
+  std::vector<std::string> wrapper_;
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
