@@ -68,6 +68,8 @@ class WalWriter::Impl {
   void run();
   void process(std::vector<OpPtr>& group);
   Status commit_group(std::vector<OpPtr>& group, bool& map_full);
+  void apply_group(TxnContext& ctx, std::vector<OpPtr>& group);
+  void after_commit(TxnContext& ctx, size_t ops, std::chrono::steady_clock::time_point started);
   void finish(std::vector<OpPtr>& group, const Status& commit);
   void on_commit_failed(const Status& s, bool panic);
   void try_probe();
@@ -299,19 +301,7 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
   auto txn = WriteTxn::begin(env_.get());
   if (!txn) return Status::unavailable("storage failure: " + txn.status().message());
   TxnContext ctx(*txn, env_.tables(), accounts_, options_);
-  ctx.now_ms = clock_.wall_ms();
-  ctx.next_account_id = next_account_id_;
-  ctx.ingest_refused = ingest_refused_.load();
-  if (ctx.ingest_refused) {
-    std::lock_guard<std::mutex> lock(state_mu_);
-    ctx.refusal_reason = refusal_reason_;
-  }
-  for (OpPtr& op : group) {
-    op->apply(ctx);
-    if (ctx.failed()) break;
-  }
-  if (!ctx.failed()) (void)detail::prune_dedupe(ctx, options_.dedupe_prune_per_commit);
-  if (!ctx.failed()) (void)ctx.flush();
+  apply_group(ctx, group);
   if (ctx.failed()) {
     map_full = is_map_full(ctx.fatal());
     return Status::unavailable("storage failure: " + ctx.fatal().message());
@@ -325,17 +315,40 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
     map_full = is_map_full(s);
     return Status::unavailable("storage failure: " + s.message());
   }
+  after_commit(ctx, group.size(), started);
+  return Status::ok();
+}
+
+// Applies every op of the group, then the housekeeping that rides on each commit. Stops at
+// the first storage error (recorded in ctx): the transaction is then doomed.
+void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
+  ctx.now_ms = clock_.wall_ms();
+  ctx.next_account_id = next_account_id_;
+  ctx.ingest_refused = ingest_refused_.load();
+  if (ctx.ingest_refused) {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    ctx.refusal_reason = refusal_reason_;
+  }
+  for (OpPtr& op : group) {
+    op->apply(ctx);
+    if (ctx.failed()) return;
+  }
+  if (!ctx.failed()) (void)detail::prune_dedupe(ctx, options_.dedupe_prune_per_commit);
+  if (!ctx.failed()) (void)ctx.flush();
+}
+
+// The commit returned OK: publish its account changes (never before), count it, notify.
+void WalWriter::Impl::after_commit(TxnContext& ctx, size_t ops, SteadyClock::time_point started) {
   next_account_id_ = ctx.next_account_id;
   accounts_.publish(ctx.changed_records());
   commits_ += 1;
   commit_seconds_.observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
-  group_ops_.observe(static_cast<double>(group.size()));
-  ops_ += group.size();
+  group_ops_.observe(static_cast<double>(ops));
+  ops_ += ops;
   events_ += ctx.summary().events;
-  ctx.summary().ops = group.size();
+  ctx.summary().ops = ops;
   std::lock_guard<std::mutex> lock(listener_mu_);
   if (listener_) listener_(ctx.summary());
-  return Status::ok();
 }
 
 void WalWriter::Impl::finish(std::vector<OpPtr>& group, const Status& commit) {

@@ -181,6 +181,22 @@ Status apply_settle(TxnContext& ctx, const SettleRequest& request) {
   return head_touched ? ctx.refresh_head(*rec) : Status::ok();
 }
 
+namespace {
+
+// Deletes the dedupe entry an expired index entry points at, unless it was renewed since (a
+// later copy after expiry carries a newer expiry and must stay).
+Status forget_key(TxnContext& ctx, const codec::DedupeExpiryKey& key) {
+  auto entry = ctx.txn().find(ctx.tables().dedupe, key.dedupe_key);
+  if (!entry) return ctx.fail(entry.status());
+  if (!*entry) return Status::ok();
+  auto v = codec::parse_dedupe_value(**entry);
+  if (!v || v->expiry_ms != key.expiry_ms) return Status::ok();
+  Status s = ctx.txn().del(ctx.tables().dedupe, key.dedupe_key);
+  return s.is_ok() ? s : ctx.fail(s);
+}
+
+}  // namespace
+
 Status prune_dedupe(TxnContext& ctx, unsigned max) {
   auto cur = Cursor::open(ctx.txn().get(), ctx.tables().dedupe_expiry);
   if (!cur) return ctx.fail(cur.status());
@@ -191,18 +207,7 @@ Status prune_dedupe(TxnContext& ctx, unsigned max) {
     auto key = codec::parse_dedupe_expiry_key(cur->key());
     if (!key) return ctx.fail(key.status());
     if (key->expiry_ms > ctx.now_ms) break;
-    // The dedupe entry may have been renewed since (a later copy after expiry): delete it only
-    // when it still carries this expiry.
-    auto entry = ctx.txn().find(ctx.tables().dedupe, key->dedupe_key);
-    if (!entry) return ctx.fail(entry.status());
-    if (*entry) {
-      auto v = codec::parse_dedupe_value(**entry);
-      if (v && v->expiry_ms == key->expiry_ms) {
-        if (Status s = ctx.txn().del(ctx.tables().dedupe, key->dedupe_key); !s.is_ok()) {
-          return ctx.fail(s);
-        }
-      }
-    }
+    if (Status s = forget_key(ctx, *key); !s.is_ok()) return s;
     if (Status s = cur->del(); !s.is_ok()) return ctx.fail(s);
   }
   return Status::ok();
