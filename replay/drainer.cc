@@ -12,6 +12,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::string_view kMetaPaused = "drain_paused";
 constexpr std::string_view kMetaLimits = "drain_limits";
+// How long draining pauses after a settle (ack) could not be committed.
+constexpr std::chrono::seconds kSettleFailureHold{1};
 
 uint64_t seed_of(uint64_t configured) {
   return configured != 0 ? configured : std::random_device{}();
@@ -310,6 +312,9 @@ void Drainer::finalize(Flight& flight) {
         if (!st.is_ok()) {
           log_.error("replay", "could not record delivery; events will be delivered again",
                      {{"account", uint64_t{account.value}}, {"error", st.message()}});
+          // The store cannot record acks now (failed commit, MAP_FULL): re-sending at once
+          // would deliver the same events again and again until it recovers. Back off.
+          hold_until_ = std::max(hold_until_, clock_.steady() + kSettleFailureHold);
         }
         if (--*remaining == 0) on_settled(id);
       });
