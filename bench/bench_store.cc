@@ -28,28 +28,28 @@ void put(MDB_txn* txn, MDB_dbi dbi, const std::string& k, const std::string& v) 
 
 }  // namespace
 
-double raw_append_rate(int accounts, int per_txn, const std::string& payload, double seconds) {
-  test::TempDir dir;
-  MDB_dbi dbi = 0;
-  MDB_env* env = open_raw(dir.path(), dbi);
-  std::vector<uint64_t> next(accounts, 1);
-  std::string value = queue::codec::event_value(payload, 1);
+RawAppender::RawAppender(int accounts, std::string payload)
+    : next_(accounts, 1), value_(queue::codec::event_value(payload, 1)) {
+  env_ = open_raw(dir_.path(), dbi_);
+}
+
+RawAppender::~RawAppender() { mdb_env_close(env_); }
+
+uint64_t RawAppender::run(int per_txn, double seconds) {
   uint64_t puts = 0;
-  int account = 0;
   auto start = Clock::now();
   while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
     MDB_txn* txn = nullptr;
-    mdb_txn_begin(env, nullptr, 0, &txn);
+    mdb_txn_begin(env_, nullptr, 0, &txn);
     for (int i = 0; i < per_txn; ++i, ++puts) {
-      account = (account + 1) % accounts;
-      put(txn, dbi, queue::codec::event_key(AccountId{uint32_t(account + 1)}, Seq{next[account]++}),
-          value);
+      account_ = (account_ + 1) % static_cast<int>(next_.size());
+      put(txn, dbi_,
+          queue::codec::event_key(AccountId{uint32_t(account_ + 1)}, Seq{next_[account_]++}),
+          value_);
     }
     if (mdb_txn_commit(txn) != 0) std::abort();
   }
-  double rate = static_cast<double>(puts) / std::chrono::duration<double>(Clock::now() - start).count();
-  mdb_env_close(env);
-  return rate;
+  return puts;
 }
 
 double raw_drain_rate(int accounts, int slice, int per_txn, int events_per_account,
@@ -74,15 +74,19 @@ double raw_drain_rate(int accounts, int slice, int per_txn, int events_per_accou
     mdb_txn_begin(env, nullptr, 0, &txn);
     for (int n = 0; n < per_txn && done < total;) {
       account = (account + 1) % accounts;
-      for (int i = 0; i < slice && head[account] <= uint64_t(events_per_account); ++i, ++n, ++done) {
-        std::string k = queue::codec::event_key(AccountId{uint32_t(account + 1)}, Seq{head[account]++});
+      for (int i = 0; i < slice && head[account] <= uint64_t(events_per_account);
+           ++i, ++n, ++done) {
+        std::string k =
+            queue::codec::event_key(AccountId{uint32_t(account + 1)}, Seq{head[account]++});
         MDB_val key = queue::as_val(k), val{};
-        if (mdb_get(txn, dbi, &key, &val) != 0 || mdb_del(txn, dbi, &key, nullptr) != 0) std::abort();
+        if (mdb_get(txn, dbi, &key, &val) != 0 || mdb_del(txn, dbi, &key, nullptr) != 0)
+          std::abort();
       }
     }
     if (mdb_txn_commit(txn) != 0) std::abort();
   }
-  double rate = static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
+  double rate =
+      static_cast<double>(total) / std::chrono::duration<double>(Clock::now() - start).count();
   mdb_env_close(env);
   return rate;
 }

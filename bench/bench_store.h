@@ -20,7 +20,8 @@ namespace spillway::bench {
 
 class NullLogger final : public Logger {
  public:
-  void write(LogLevel, std::string_view, std::string_view, std::initializer_list<LogField>) override {}
+  void write(LogLevel, std::string_view, std::string_view,
+             std::initializer_list<LogField>) override {}
 };
 
 struct BenchStore {
@@ -47,8 +48,25 @@ struct BenchStore {
 };
 
 // The raw ceiling: `per_txn` puts of `payload` per commit, cycling over `accounts` accounts in
-// the same key layout and record format as the writer. Returns puts per second.
-double raw_append_rate(int accounts, int per_txn, const std::string& payload, double seconds);
+// the same key layout and record format as the writer, in an environment of its own that lives
+// as long as the object (so runs can be interleaved with the writer's). Not thread-safe.
+class RawAppender {
+ public:
+  RawAppender(int accounts, std::string payload);
+  ~RawAppender();
+  RawAppender(const RawAppender&) = delete;
+  RawAppender& operator=(const RawAppender&) = delete;
+  // Appends for `seconds`; returns the number of puts committed.
+  uint64_t run(int per_txn, double seconds);
+
+ private:
+  test::TempDir dir_;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  std::vector<uint64_t> next_;
+  std::string value_;
+  int account_ = 0;
+};
 
 // The raw drain ceiling: read + delete `slice` events per account per visit, `per_txn` events
 // per commit, over a store pre-filled like the writer's. Returns events per second.
