@@ -39,7 +39,12 @@ Result<json> track_event(json body) {
   auto name = body.find("name");
   if (name == body.end() || !name->is_string() || name->get_ref<const std::string&>().empty())
     return field_error("name", "is required (non-empty string)");
-  std::string kind = body.value("type", std::string("event"));
+  // A non-string "type" must be a field error: value() would throw type_error (found by
+  // fuzz_track_api; the router then answered 500).
+  auto type = body.find("type");
+  if (type != body.end() && !type->is_null() && !type->is_string())
+    return field_error("type", "must be \"event\", \"page\" or \"screen\"");
+  std::string kind = type != body.end() && type->is_string() ? type->get<std::string>() : "event";
   if (kind != "event" && kind != "page" && kind != "screen")
     return field_error("type", "must be \"event\", \"page\" or \"screen\"");
   json out = {{"type", kind == "event" ? "track" : kind}};

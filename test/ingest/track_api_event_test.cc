@@ -60,3 +60,15 @@ TEST_CASE("TrackApiEvent: customer ids are bounded UTF-8") {
   CHECK_FALSE(check_customer_id(std::string(151, 'x')).is_ok());
   CHECK_FALSE(check_customer_id("\xff").is_ok());
 }
+
+// Regression (fuzz_track_api crasher, test/fuzz/crashers/track_api/): a non-string "type"
+// threw nlohmann type_error out of the normaliser, and the router answered 500.
+TEST_CASE("TrackApiEvent: a non-string type is a field error, not an exception") {
+  for (const json& type : {json{{"price", 1}}, json(3), json::array(), json(true)}) {
+    auto e = track_customer_event("c1", {{"name", "purchase"}, {"type", type}});
+    REQUIRE_FALSE(e.is_ok());
+    CHECK(e.status().message().find("type") != std::string::npos);
+    CHECK_FALSE(track_anonymous_event({{"name", "x"}, {"type", type}}).is_ok());
+  }
+  CHECK(track_customer_event("c1", {{"name", "purchase"}, {"type", nullptr}}).is_ok());
+}
