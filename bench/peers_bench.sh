@@ -37,7 +37,7 @@ declare -A RESULT
 # ---- PostgreSQL -----------------------------------------------------------------------------
 mkdir -p "$WORK/pg" "$WORK/pgsock" && chown postgres "$WORK/pg" "$WORK/pgsock"
 runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -A trust >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w \
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pgsock/pg.log" -w \
   -o "-p 55432 -k $WORK/pgsock -c listen_addresses='' -c synchronous_commit=on -c fsync=on -c max_connections=100" start >/dev/null
 psql() { runuser -u postgres -- /usr/bin/psql -h "$WORK/pgsock" -p 55432 -q "$@"; }
 psql -c "CREATE TABLE events(account int, seq bigint, payload text, PRIMARY KEY(account, seq)); CREATE SEQUENCE s;"
@@ -68,7 +68,8 @@ redis_run() {  # redis_run VALUES_PER_COMMAND -> events/s
   local values=() rps
   for _ in $(seq 1 "$1"); do values+=("$PAYLOAD"); done
   rps=$(redis-benchmark -p 56379 -c "$CLIENTS" -n $((200000 / $1)) -r 1000 -q \
-        RPUSH "q:__rand_int__" "${values[@]}" 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ {v=$(NF-3)} END {print v}')
+        RPUSH "q:__rand_int__" "${values[@]}" 2>/dev/null | tr '\r' '\n' |
+        sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
   echo "$rps * $1" | bc
 }
 RESULT[redis_1]=$(redis_run 1)
