@@ -209,6 +209,8 @@ Status validate(ServeConfig& c) {
     return bad("log-level", "must be debug, info, warn or error");
   if (c.replay.concurrency.min_limit > c.replay.concurrency.max_limit)
     return bad("drain-min-concurrency", "must not exceed --drain-max-concurrency");
+  // The fair scheduler sizes turns for about three requests in flight when few accounts are left.
+  c.replay.scheduler.pipeline_events = uint64_t{3} * c.replay.max_batch_events;
   c.wal.dir = c.data_dir;
   return Status::ok();
 }

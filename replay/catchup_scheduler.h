@@ -12,9 +12,12 @@ namespace spillway::replay {
 // Drain policy `catchup`: smallest remaining backlog (depth / weight) first, so the number of
 // accounts behind falls as fast as possible, at the cost of isolation between accounts. Aging:
 // waiting improves an account's priority by `aging_events_per_sec` events per second, so an
-// account of depth d waits at most about d / aging seconds for its next slice. Because every
-// waiting account ages at the same rate, the order key depth/weight + aging × (time it became
-// eligible) never changes while it waits: an ordered map gives O(log n) per decision.
+// account of depth d waits at most about d / aging seconds of draining for its next slice. Aging
+// time runs only while requests are being filled (at most one second per request), so an outage
+// or a pause, when nothing can be sent, does not age the accounts queued meanwhile into arrival
+// order. Because every waiting account ages at the same rate, the order key depth/weight +
+// aging × (aging time when it became eligible) never changes while it waits: an ordered map
+// gives O(log n) per decision.
 // The clock is borrowed and must outlive the scheduler. Thread affinity: see Scheduler.
 class CatchupScheduler final : public Scheduler {
  public:
@@ -36,7 +39,8 @@ class CatchupScheduler final : public Scheduler {
 
   const Clock& clock_;
   double aging_per_us_;
-  std::chrono::steady_clock::time_point epoch_;
+  std::chrono::steady_clock::time_point last_pick_;
+  uint64_t aging_us_ = 0;  // aging time so far (µs)
   std::map<Key, Account*> order_;
 };
 

@@ -1,6 +1,7 @@
 #include "replay/concurrency_limit.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "common/assert.h"
@@ -28,26 +29,36 @@ void ConcurrencyLimit::finish() {
   --in_flight_;
 }
 
-bool ConcurrencyLimit::latency_is_good(std::chrono::microseconds latency) const {
-  if (baseline_us_ <= 0) return true;
-  return static_cast<double>(latency.count()) <= options_.latency_factor * baseline_us_;
+size_t ConcurrencyLimit::size_class(uint64_t events) {
+  return std::min<size_t>(kSizeClasses - 1, std::bit_width(std::max<uint64_t>(1, events)) - 1);
 }
 
-void ConcurrencyLimit::observe(std::chrono::microseconds latency) {
+bool ConcurrencyLimit::latency_is_good(std::chrono::microseconds latency, size_t cls) const {
+  const double own = baseline_us_[cls];
+  if (own <= 0) return true;
+  const double queue = std::max(own, baseline_us_[largest_class_]);
+  return static_cast<double>(latency.count()) <= own + (options_.latency_factor - 1) * queue;
+}
+
+void ConcurrencyLimit::observe(std::chrono::microseconds latency, size_t cls) {
   const auto sample = static_cast<double>(std::max<int64_t>(1, latency.count()));
+  double& baseline = baseline_us_[cls];
   // Min-biased: a faster sample is the new floor at once; a slower one moves it only slowly, so
   // a burst of slow responses is judged against the healthy latency, not absorbed into it.
-  if (baseline_us_ <= 0 || sample < baseline_us_) {
-    baseline_us_ = sample;
+  if (baseline <= 0 || sample < baseline) {
+    baseline = sample;
   } else {
-    baseline_us_ += options_.baseline_alpha * (sample - baseline_us_);
+    baseline += options_.baseline_alpha * (sample - baseline);
   }
+  largest_class_ = std::max(largest_class_, cls);
 }
 
-void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency) {
+void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
+                                  uint64_t events) {
   finish();
-  const bool good = latency_is_good(latency);
-  observe(latency);
+  const size_t cls = size_class(events);
+  const bool good = latency_is_good(latency, cls);
+  observe(latency, cls);
   if (ticket < recovery_ticket_) return;
   if (!good) {
     decrease();
@@ -80,7 +91,8 @@ void ConcurrencyLimit::reset() {
 }
 
 std::chrono::microseconds ConcurrencyLimit::baseline() const {
-  return std::chrono::microseconds{static_cast<int64_t>(std::llround(baseline_us_))};
+  return std::chrono::microseconds{
+      static_cast<int64_t>(std::llround(baseline_us_[largest_class_]))};
 }
 
 }  // namespace spillway::replay

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace spillway::replay {
@@ -21,9 +23,13 @@ struct ConcurrencyOptions {
 
 // Adaptive limit on in-flight downstream requests (AIMD, as TCP congestion control): +1 after a
 // window of `limit` consecutive good successes, × decrease_factor on an error, timeout, 429 or a
-// success slower than latency_factor × baseline, where the baseline is a min-biased EWMA of
-// latency. Only one decrease per episode: requests sent before a decrease that fail afterwards
-// (the same overload, seen k times at concurrency k) do not decrease again.
+// latency jump. Only one decrease per episode: requests sent before a decrease that fail
+// afterwards (the same overload, seen k times at concurrency k) do not decrease again.
+// Latency depends on request size, so baselines (min-biased EWMAs) are kept per size class
+// (powers of two of events). A success is good when its latency is at most its class's baseline
+// plus (latency_factor - 1) × the baseline of the largest class seen: the queueing of about one
+// full request is allowed for requests of every size, so a small request's fast answer does not
+// make full requests look slow, nor does a small request queued behind a full one look late.
 // Thread affinity: the drainer's strand; not thread-safe. Not copyable.
 class ConcurrencyLimit {
  public:
@@ -36,7 +42,7 @@ class ConcurrencyLimit {
   bool can_send() const { return in_flight_ < limit_; }
   // A request was sent; pass the ticket to exactly one on_success()/on_failure().
   Ticket on_send();
-  void on_success(Ticket ticket, std::chrono::microseconds latency);
+  void on_success(Ticket ticket, std::chrono::microseconds latency, uint64_t events = 1);
   // An error, timeout or 429 (including a breaker probe that failed).
   void on_failure(Ticket ticket);
   // Back to min_limit with a fresh window (after the circuit breaker closes). Keeps the baseline.
@@ -46,14 +52,16 @@ class ConcurrencyLimit {
 
   uint32_t limit() const { return limit_; }
   uint32_t in_flight() const { return in_flight_; }
-  // Zero until the first success.
+  // The baseline of the largest size class seen; zero until the first success.
   std::chrono::microseconds baseline() const;
 
  private:
   void finish();
   void decrease();
-  bool latency_is_good(std::chrono::microseconds latency) const;
-  void observe(std::chrono::microseconds latency);
+  static constexpr size_t kSizeClasses = 17;  // 1, 2-3, 4-7, ..., >= 65536 events
+  static size_t size_class(uint64_t events);
+  bool latency_is_good(std::chrono::microseconds latency, size_t size_class) const;
+  void observe(std::chrono::microseconds latency, size_t size_class);
 
   ConcurrencyOptions options_;
   uint32_t limit_;
@@ -61,7 +69,8 @@ class ConcurrencyLimit {
   uint32_t good_in_window_ = 0;
   Ticket next_ticket_ = 0;
   Ticket recovery_ticket_ = 0;  // results of tickets below it belong to a past episode
-  double baseline_us_ = 0;      // 0 = no sample yet
+  std::array<double, kSizeClasses> baseline_us_{};  // per size class; 0 = no sample yet
+  size_t largest_class_ = 0;                        // the largest size class with a sample
 };
 
 }  // namespace spillway::replay

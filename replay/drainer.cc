@@ -225,7 +225,8 @@ void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
 
 void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   limit_.on_success(flight.ticket,
-                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency));
+                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
+                    flight.pending.front()->items.size());
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");
@@ -269,7 +270,8 @@ void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
 // each lone refused event becomes a dead letter, the rest is delivered in order.
 void Drainer::on_rejected(Flight& flight, const DeliveryResult& result) {
   limit_.on_success(flight.ticket,
-                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency));
+                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
+                    flight.pending.front()->items.size());
   (void)breaker_.on_success();
   std::shared_ptr<const DeliveryBatch> batch = flight.pending.front();
   flight.pending.pop_front();

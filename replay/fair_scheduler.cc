@@ -19,10 +19,22 @@ constexpr uint8_t kOldList = 2;
 // round (in_flight_weight()), and while any is in flight no account takes a second turn in the
 // same request, or the accounts that happen to be eligible would get more than those busy.
 
-FairScheduler::FairScheduler(uint32_t quantum) : quantum_(std::max(1U, quantum)) {}
+FairScheduler::FairScheduler(uint32_t quantum, uint64_t pipeline_events)
+    : quantum_(std::max(1U, quantum)), pipeline_events_(pipeline_events), unit_(quantum_) {}
 
 int64_t FairScheduler::turn(const Account& a) const {
-  return static_cast<int64_t>(quantum_) * a.weight;
+  return static_cast<int64_t>(unit_) * a.weight;
+}
+
+// Once per request: the turn is the quantum, or the fair share of the pipeline when that is
+// larger (few accounts backlogged). Accounts with less than the share (live traffic of accounts
+// already caught up) count with what they have, so the share of the deep ones is max-min fair.
+void FairScheduler::refresh_unit() {
+  if (unit_request_ == request_seq()) return;
+  unit_request_ = request_seq();
+  const double share = fair_level(pipeline_events_);
+  const double cap = static_cast<double>(std::max<uint64_t>(quantum_, pipeline_events_));
+  unit_ = static_cast<uint64_t>(std::clamp(share, static_cast<double>(quantum_), cap));
 }
 
 void FairScheduler::on_enter(Account& a, bool fresh) {
@@ -53,6 +65,7 @@ void FairScheduler::on_weight_change(Account& a, uint32_t old_weight) {
 }
 
 Scheduler::Pick FairScheduler::pick(uint64_t room) {
+  refresh_unit();
   // Terminates within a few iterations: a rotated account has a positive deficit, and at most
   // the head of each list can have a zero deficit.
   for (;;) {
@@ -61,6 +74,9 @@ Scheduler::Pick FairScheduler::pick(uint64_t room) {
     Account& a = *list->head;
     // Everyone listed has had a turn in this request; the accounts in flight wait for theirs.
     if (a.turn_request == request_seq() && in_flight_weight() > 0) return {};
+    // Turns shrink as accounts join: a deficit from an earlier request (set when the share was
+    // larger, e.g. while the first accounts queued up during an outage) is at most one turn now.
+    if (a.turn_request != request_seq() && a.deficit > turn(a)) a.deficit = turn(a);
     if (a.deficit <= 0) {
       rotate(a, room);
       continue;
@@ -76,7 +92,7 @@ Scheduler::Pick FairScheduler::pick(uint64_t room) {
 // several rounds at once, exactly as many DRR rounds would, so requests stay large in O(1).
 void FairScheduler::rotate(Account& a, uint64_t room) {
   SPW_ASSERT(listed_weight_ > 0);
-  const uint64_t round = static_cast<uint64_t>(quantum_) * (listed_weight_ + in_flight_weight());
+  const uint64_t round = unit_ * (listed_weight_ + in_flight_weight());
   const uint64_t rounds = std::max<uint64_t>(1, room / round);
   a.deficit += turn(a) * static_cast<int64_t>(rounds);
   a.turn_request = request_seq();

@@ -10,14 +10,20 @@ namespace spillway::replay {
 // in the FQ-CoDel shape (RFC 8290). An account gets quantum × weight events per turn; an account
 // that becomes backlogged after being empty joins the "new" list, served before the "old" list,
 // for one turn, so an account with a few events is done within about one round whatever the
-// largest backlog is. Each decision is O(1) in the number of accounts (intrusive lists).
-// Thread affinity and lifecycle: see Scheduler.
+// largest backlog is. An account has at most one slice in flight, so its turn is all it can have
+// in the pipeline: when few accounts are backlogged, turns grow to their max-min fair share of
+// `pipeline_events`, or the drain would run at (accounts × quantum) per round trip. Each
+// decision is O(1) in the number of accounts (intrusive lists; the share is computed once per
+// request from a depth histogram). Thread affinity and lifecycle: see Scheduler.
 class FairScheduler final : public Scheduler {
  public:
-  explicit FairScheduler(uint32_t quantum = 4);
+  // pipeline_events 0: every turn is one quantum (plain DRR).
+  explicit FairScheduler(uint32_t quantum = 4, uint64_t pipeline_events = 0);
 
   size_t eligible_count() const override { return new_.size + old_.size; }
   uint32_t quantum() const { return quantum_; }
+  // Events per turn at weight 1 for the request being filled: at least the quantum.
+  uint64_t turn_events() const { return unit_; }
   // Accounts on the new list (served first). For tests and metrics.
   size_t new_count() const { return new_.size; }
 
@@ -34,6 +40,7 @@ class FairScheduler final : public Scheduler {
   Pick pick(uint64_t room) override;
 
   int64_t turn(const Account& a) const;
+  void refresh_unit();
   void rotate(Account& a, uint64_t room);
   void push_back(List& list, Account& a);
   void push_front(List& list, Account& a);
@@ -41,6 +48,9 @@ class FairScheduler final : public Scheduler {
   List& list_of(const Account& a);
 
   uint32_t quantum_;
+  uint64_t pipeline_events_;
+  uint64_t unit_;              // events per turn at weight 1, max(quantum, fair share)
+  uint64_t unit_request_ = 0;  // request_seq() unit_ was computed for
   List new_;
   List old_;
   uint64_t listed_weight_ = 0;  // sum of the weights of listed accounts

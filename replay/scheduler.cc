@@ -33,6 +33,8 @@ void Scheduler::refresh(Account& a, bool fresh) {
 
 void Scheduler::change_depth(Account& a, uint64_t depth) {
   total_depth_ = total_depth_ - a.depth + depth;
+  depths_.remove(a.depth, a.weight);
+  depths_.add(depth, a.weight);
   a.depth = depth;
 }
 
@@ -101,7 +103,9 @@ void Scheduler::complete(AccountId id, uint64_t taken) {
 void Scheduler::set_weight(AccountId id, uint32_t weight) {
   Account& a = account(id);
   const uint32_t old = a.weight;
+  depths_.remove(a.depth, old);
   a.weight = std::max(1U, weight);
+  depths_.add(a.depth, a.weight);
   if (a.in_flight) in_flight_weight_ = in_flight_weight_ - old + a.weight;
   if (a.listed) on_weight_change(a, old);
 }
@@ -157,7 +161,7 @@ std::unique_ptr<Scheduler> make_scheduler(const Clock& clock, const SchedulerOpt
     case DrainPolicy::kFair:
       break;
   }
-  return std::make_unique<FairScheduler>(options.quantum);
+  return std::make_unique<FairScheduler>(options.quantum, options.pipeline_events);
 }
 
 }  // namespace spillway::replay

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "replay/depth_histogram.h"
 #include "replay/scheduler_types.h"
 
 namespace spillway {
@@ -91,6 +92,8 @@ class Scheduler {
   uint64_t in_flight_weight() const { return in_flight_weight_; }
   // Number of the request being filled; grows at each seal().
   uint64_t request_seq() const { return request_seq_; }
+  // The max-min fair share, per unit of weight, of `events` among the backlogged accounts.
+  double fair_level(uint64_t events) const { return depths_.level(events); }
 
   // The account became eligible; `fresh` means it had no events queued before.
   virtual void on_enter(Account& a, bool fresh) = 0;
@@ -114,6 +117,7 @@ class Scheduler {
   void change_depth(Account& a, uint64_t depth);
 
   std::unordered_map<AccountId, Account> accounts_;
+  DepthHistogram depths_;        // of backlogged accounts (depth includes events in flight)
   std::vector<AccountId> open_;  // accounts granted since the last seal()
   uint64_t total_depth_ = 0;
   uint64_t in_flight_weight_ = 0;

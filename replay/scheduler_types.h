@@ -24,6 +24,13 @@ struct SchedulerOptions {
   // Events an account may take per DRR turn at weight 1. Default 4. Small keeps small accounts
   // close to the fluid fair share; requests stay large because one request holds many slices.
   uint32_t quantum = 4;
+  // Fair only: events the scheduler aims to have in flight across accounts. While many accounts
+  // are backlogged a turn is one quantum; when so few are left that a round of quanta is less
+  // than this (an account has at most one slice in flight, so its share of the pipeline is its
+  // turn), turns grow to the max-min fair share of this many events. Default 1500, three
+  // requests of the default size (app/config sets 3 × max_batch_events). Lower makes finer
+  // turns in the tail of a drain but leaves the downstream idle between round trips.
+  uint64_t pipeline_events = 1500;
   // Catchup only: priority credit, in events of backlog per second of waiting. Default 1000.
   // Higher bounds the wait of a large account more tightly but behaves more like FIFO.
   double aging_events_per_sec = 1000.0;

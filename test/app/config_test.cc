@@ -62,3 +62,13 @@ TEST_CASE("Config: listen addresses") {
   CHECK_FALSE(parse_listen("nohost").is_ok());
   CHECK_FALSE(parse_listen("h:70000").is_ok());
 }
+
+TEST_CASE("Config: the fair scheduler's pipeline is three requests of --drain-batch-events") {
+  auto d = parse_serve_config({});
+  REQUIRE(d.is_ok());
+  CHECK(d->replay.scheduler.pipeline_events == 3 * d->replay.max_batch_events);
+  auto c = parse_serve_config({"--drain-batch-events", "2000", "--drain-policy", "fair"});
+  REQUIRE(c.is_ok());
+  CHECK(c->replay.max_batch_events == 2000);
+  CHECK(c->replay.scheduler.pipeline_events == 6000);
+}

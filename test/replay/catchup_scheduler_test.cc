@@ -81,6 +81,19 @@ TEST_CASE("CatchupScheduler: the wait restarts after each slice") {
   CHECK(s.next(10)->account == acct(2));
 }
 
+TEST_CASE("CatchupScheduler: accounts queued while nothing could be sent are not aged") {
+  spillway::test::ManualClock clock;
+  CatchupScheduler s(clock, 1000);
+  // An outage: the first request is stuck; accounts keep arriving over a minute.
+  s.set_backlog(acct(1), 5);
+  (void)fill(s, 5);
+  s.set_backlog(acct(2), 50'000);
+  clock.advance(milliseconds(60'000));
+  s.set_backlog(acct(3), 100);
+  // Smallest first: 60 s of outage are not 60,000 events of priority for the large account.
+  CHECK(s.next(1000)->account == acct(3));
+}
+
 TEST_CASE("CatchupScheduler: in-flight and paused accounts are not eligible") {
   spillway::test::ManualClock clock;
   CatchupScheduler s(clock, 1000);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -103,6 +104,39 @@ TEST_CASE(
   CHECK(c.baseline() == milliseconds(20));
   c.on_success(c.on_send(), milliseconds(30));
   CHECK(c.baseline() == microseconds(20'500));
+}
+
+// A serial downstream at 2,000 events/s: a full request of 500 events takes 250 ms, a request
+// of one live event 2 ms when nothing is queued ahead of it.
+TEST_CASE("ConcurrencyLimit: a small request's fast answer does not make full requests slow") {
+  ConcurrencyLimit c;
+  c.on_success(c.on_send(), milliseconds(2), 1);
+  for (int i = 0; i < 20; ++i) {
+    std::vector<ConcurrencyLimit::Ticket> tickets;
+    while (c.can_send()) tickets.push_back(c.on_send());
+    for (auto t : tickets) c.on_success(t, milliseconds(250), 500);
+  }
+  CHECK(c.limit() > 4);
+  CHECK(c.baseline() == milliseconds(250));
+}
+
+TEST_CASE("ConcurrencyLimit: queueing is judged against the full request's service time") {
+  ConcurrencyLimit c;
+  c.on_success(c.on_send(), milliseconds(2), 1);
+  c.on_success(c.on_send(), milliseconds(250), 500);
+  const uint32_t before = c.limit();
+  SUBCASE("a small request queued behind one full request is on time") {
+    c.on_success(c.on_send(), milliseconds(251), 1);
+    CHECK(c.limit() >= before);
+  }
+  SUBCASE("a small request queued behind two full requests is a latency jump") {
+    c.on_success(c.on_send(), milliseconds(500), 1);
+    CHECK(c.limit() <= std::max(1U, before / 2));
+  }
+  SUBCASE("a full request queued behind two more is a latency jump") {
+    c.on_success(c.on_send(), milliseconds(750), 500);
+    CHECK(c.limit() <= std::max(1U, before / 2));
+  }
 }
 
 TEST_CASE("ConcurrencyLimit: reset returns to the minimum; new bounds clamp the limit") {

@@ -190,5 +190,29 @@ TEST_CASE("FairScheduler: an account emptied by its grants leaves the rotation")
   CHECK(s.total_depth() == 0);
 }
 
+TEST_CASE("FairScheduler: turns grow to the fair share of the pipeline when few are backlogged") {
+  FairScheduler s(4, 1500);
+  SUBCASE("many accounts: one quantum per turn") {
+    for (uint32_t i = 1; i <= 1000; ++i) s.set_backlog(acct(i), 1000);
+    const auto request = per_account(fill(s, 500));
+    CHECK(request.size() == 125);
+    CHECK(s.turn_events() == 4);
+  }
+  SUBCASE("three deep accounts among many shallow ones: the rest of the pipeline, split") {
+    for (uint32_t i = 1; i <= 300; ++i) s.set_backlog(acct(i), 1);
+    for (uint32_t i = 301; i <= 303; ++i) s.set_backlog(acct(i), kHuge);
+    (void)fill(s, 500);
+    CHECK(s.turn_events() == 400);  // (1500 - 300) / 3
+  }
+  SUBCASE("accounts that joined while a request was stuck get the turn of the day") {
+    s.set_backlog(acct(1), kHuge);
+    (void)fill(s, 500);  // in flight, retried while the downstream is down
+    for (uint32_t i = 2; i <= 1000; ++i) s.set_backlog(acct(i), 1000);
+    const auto request = per_account(fill(s, 500));
+    CHECK(request.size() == 125);
+    for (const auto& [account, n] : request) CHECK(n == 4);
+  }
+}
+
 }  // namespace
 }  // namespace spillway::replay
