@@ -122,5 +122,29 @@ TEST_CASE("FakeDownstream: control API and CSV delivery log for fairsim") {
   f.stop();
 }
 
+TEST_CASE("FakeDownstream: the CSV log can name each event's messageId") {
+  TempDir dir;
+  FakeDownstreamOptions o;
+  o.delivery_log = dir.sub("log.csv");
+  o.log_message_ids = true;
+  o.keep_payloads = false;
+  FakeDownstream f(o);
+  REQUIRE(f.start().is_ok());
+  CHECK(post(f, body_of("b", "acme", 7, 2, R"({"messageId":"m-9"})"))->status == 200);
+  f.stop();
+  std::ifstream in(o.delivery_log);
+  std::string header;
+  std::string first;
+  std::string second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  CHECK(header == "timestamp,account,seq,enqueue_time,message_id");
+  CHECK(first.find(",acme,7,") != std::string::npos);
+  CHECK(first.back() == ',');  // no string messageId: empty column
+  CHECK(second.find(",acme,8,") != std::string::npos);
+  CHECK(second.substr(second.size() - 4) == ",m-9");
+}
+
 }  // namespace
 }  // namespace spillway::test

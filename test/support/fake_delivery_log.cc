@@ -23,11 +23,14 @@ FakeDeliveryLog::~FakeDeliveryLog() {
   if (csv_ != nullptr) std::fclose(csv_);
 }
 
-Status FakeDeliveryLog::open_csv(const std::string& path) {
+Status FakeDeliveryLog::open_csv(const std::string& path, bool with_message_id) {
   std::lock_guard<std::mutex> lock(mu_);
   csv_ = std::fopen(path.c_str(), "w");
   if (csv_ == nullptr) return Status::io_error("open " + path + ": " + std::strerror(errno));
-  std::fputs("timestamp,account,seq,enqueue_time\n", csv_);
+  csv_message_id_ = with_message_id;
+  std::fputs(with_message_id ? "timestamp,account,seq,enqueue_time,message_id\n"
+                             : "timestamp,account,seq,enqueue_time\n",
+             csv_);
   std::fflush(csv_);
   return Status::ok();
 }
@@ -42,10 +45,13 @@ void FakeDeliveryLog::record_accepted(std::vector<FakeDelivery> batch) {
     } else {
       stats_.duplicate_events++;
     }
-    if (csv_ != nullptr)
-      std::fprintf(csv_, "%.6f,%s,%llu,%.3f\n", d.delivered_at, csv_field(d.account).c_str(),
+    if (csv_ != nullptr) {
+      std::fprintf(csv_, "%.6f,%s,%llu,%.3f", d.delivered_at, csv_field(d.account).c_str(),
                    static_cast<unsigned long long>(d.seq),
                    static_cast<double>(d.received_at_ms) / 1000.0);
+      if (csv_message_id_) std::fprintf(csv_, ",%s", csv_field(d.message_id).c_str());
+      std::fputc('\n', csv_);
+    }
     accepted_.push_back(std::move(d));
   }
   if (csv_ != nullptr) std::fflush(csv_);

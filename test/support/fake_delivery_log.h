@@ -21,6 +21,7 @@ struct FakeDelivery {
   int64_t received_at_ms = 0;  // the event's enqueue time as sent by spillway
   double delivered_at = 0;     // wall clock, seconds since the epoch
   std::string event;           // the "event" value re-serialized (empty unless kept)
+  std::string message_id;      // the event's "messageId" when it is a string, else ""
 };
 
 // Counters. Copyable value type; GET /stats returns them as JSON.
@@ -42,7 +43,8 @@ struct FakeStats {
 
 // Everything the fake downstream saw. Thread-safe. When a delivery log path is given, every
 // accepted event is appended as "timestamp,account,seq,enqueue_time" (seconds, the format
-// of fairsim.py analyze), flushed per batch; duplicates are written too.
+// of fairsim.py analyze), flushed per batch; duplicates are written too. With message ids on,
+// a fifth column "message_id" follows (fairsim ignores it; drills use it to prove zero loss).
 class FakeDeliveryLog {
  public:
   FakeDeliveryLog() = default;
@@ -51,7 +53,7 @@ class FakeDeliveryLog {
   FakeDeliveryLog& operator=(const FakeDeliveryLog&) = delete;
 
   // Errors: kIoError when the CSV cannot be created.
-  Status open_csv(const std::string& path);
+  Status open_csv(const std::string& path, bool with_message_id = false);
   void set_keep_payloads(bool keep) { keep_payloads_ = keep; }
   bool keep_payloads() const { return keep_payloads_; }
 
@@ -78,6 +80,7 @@ class FakeDeliveryLog {
   std::vector<FakeDelivery> ambiguous_;
   std::set<std::pair<std::string, uint64_t>> seen_;
   std::FILE* csv_ = nullptr;
+  bool csv_message_id_ = false;
 };
 
 }  // namespace spillway::test

@@ -25,11 +25,12 @@ namespace spillway::test {
 
 struct FakeDownstreamOptions {
   std::string host = "127.0.0.1";
-  int port = 0;               // deliveries listener; 0 = pick a free port
-  int control_port = -1;      // control listener (POST /control, GET /stats, ...); -1 = none
-  std::string delivery_log;   // CSV "timestamp,account,seq,enqueue_time"; "" = none
-  bool keep_payloads = true;  // keep each event's JSON in memory (tests); off for long drills
-  size_t threads = 64;        // worker threads per listener; each hanging request holds one
+  int port = 0;                  // deliveries listener; 0 = pick a free port
+  int control_port = -1;         // control listener (POST /control, GET /stats, ...); -1 = none
+  std::string delivery_log;      // CSV "timestamp,account,seq,enqueue_time"; "" = none
+  bool log_message_ids = false;  // add a "message_id" column to the CSV (drills)
+  bool keep_payloads = true;     // keep each event's JSON in memory (tests); off for long drills
+  size_t threads = 64;           // worker threads per listener; each hanging request holds one
   int keep_alive_timeout_s = 2;
 };
 

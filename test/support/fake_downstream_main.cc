@@ -18,9 +18,11 @@ using spillway::test::FakeDownstreamOptions;
 
 constexpr const char* kUsage =
     "usage: spillway-fake-downstream [--host H] [--port N] [--control-port N]\n"
-    "         [--log CSV] [--keep-payloads] [--threads N] [--script JSON]\n"
+    "         [--log CSV] [--log-message-ids] [--keep-payloads] [--threads N]\n"
+    "         [--script JSON]\n"
     "  --port 0 / --control-port 0 pick free ports (default).\n"
-    "  --log writes timestamp,account,seq,enqueue_time (fairsim.py analyze format).\n"
+    "  --log writes timestamp,account,seq,enqueue_time (fairsim.py analyze format);\n"
+    "  --log-message-ids adds a message_id column (the event's messageId).\n"
     "  --script applies an initial POST /control body, e.g. '{\"capacity\":2000}'.\n";
 
 struct Args {
@@ -36,6 +38,8 @@ bool parse_args(int argc, char** argv, Args& args) {
     const bool has_value = i + 1 < argc;
     if (a == "--keep-payloads") {
       args.options.keep_payloads = true;
+    } else if (a == "--log-message-ids") {
+      args.options.log_message_ids = true;
     } else if (!has_value) {
       return false;
     } else if (a == "--host") {

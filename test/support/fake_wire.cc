@@ -50,6 +50,10 @@ Result<FakeDelivery> parse_event(const json& e) {
   d.seq = seq->get<uint64_t>();
   d.received_at_ms = received->get<int64_t>();
   d.event = event->dump();
+  if (event->is_object()) {
+    const auto id = event->find("messageId");
+    if (id != event->end() && id->is_string()) d.message_id = id->get<std::string>();
+  }
   return d;
 }
 
