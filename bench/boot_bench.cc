@@ -25,8 +25,8 @@ int fill(const std::string& dir, uint64_t events, uint32_t accounts) {
     return 1;
   }
   const auto& t = (*env)->tables();
-  std::string payload = R"({"type":"track","event":"boot","properties":{"pad":")" +
-                        std::string(140, 'x') + "\"}}";
+  std::string payload =
+      R"({"type":"track","event":"boot","properties":{"pad":")" + std::string(140, 'x') + "\"}}";
   std::string value = queue::codec::event_value(payload, 1'700'000'000'000);
   uint64_t per_account = events / accounts;
   MDB_txn* txn = nullptr;
@@ -83,7 +83,8 @@ int open_store(const std::string& dir) {
   options.dir = dir;
   auto start = std::chrono::steady_clock::now();
   auto wal = queue::Wal::open(options, clock, log);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   if (!wal) {
     std::fprintf(stderr, "%s\n", wal.status().to_string().c_str());
     return 1;

@@ -132,8 +132,10 @@ int main(int argc, char** argv) {
       for (;;) {
         size_t pick = t + 4 * (rng() % 3);
         AccountId a = ids[pick < ids.size() ? pick : t];
-        if (rng() % 4 == 0) settle_some(**wal, a, rng);
-        else append_batch(**wal, a, rng);
+        if (rng() % 4 == 0)
+          settle_some(**wal, a, rng);
+        else
+          append_batch(**wal, a, rng);
       }
     });
   }

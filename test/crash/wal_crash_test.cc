@@ -95,7 +95,8 @@ TEST_CASE("crash: every acknowledged event survives SIGKILL of the writer") {
   const char* child = std::getenv("SPILLWAY_CRASH_CHILD");
   REQUIRE_MESSAGE(child != nullptr, "SPILLWAY_CRASH_CHILD must name wal_crash_child");
   int cycles = env_int("SPILLWAY_CRASH_CYCLES", 50);
-  auto seed = static_cast<uint64_t>(env_int("SPILLWAY_CRASH_SEED", static_cast<int>(time(nullptr))));
+  auto seed =
+      static_cast<uint64_t>(env_int("SPILLWAY_CRASH_SEED", static_cast<int>(time(nullptr))));
   MESSAGE("seed " << seed << ", " << cycles << " cycles (SPILLWAY_CRASH_SEED to replay)");
   std::mt19937_64 rng(seed);
   test::TempDir dir;
@@ -106,11 +107,14 @@ TEST_CASE("crash: every acknowledged event survives SIGKILL of the writer") {
     {
       test::ChildProcess proc({child, data, std::to_string(rng())});
       auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (out.find("READY\n") == std::string::npos && proc.read_until(
-          std::min(ready_by, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)), out)) {
+      while (out.find("READY\n") == std::string::npos &&
+             proc.read_until(std::min(ready_by, std::chrono::steady_clock::now() +
+                                                    std::chrono::milliseconds(20)),
+                             out)) {
         if (std::chrono::steady_clock::now() > ready_by) break;
       }
-      REQUIRE_MESSAGE(out.find("READY\n") != std::string::npos, "child did not start, cycle " << cycle);
+      REQUIRE_MESSAGE(out.find("READY\n") != std::string::npos,
+                      "child did not start, cycle " << cycle);
       auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(5 + rng() % 150);
       proc.read_until(kill_at, out);
       int status = proc.kill_and_reap(SIGKILL, out);
