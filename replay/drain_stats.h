@@ -30,7 +30,6 @@ class DrainStats {
   double account_rate(AccountId account, TimePoint now) const;
   const std::string* last_error(AccountId account) const;
   uint64_t delivered_total() const { return delivered_total_; }
-  void forget(AccountId account) { accounts_.erase(account); }
 
  private:
   struct PerAccount {
