@@ -49,6 +49,9 @@ std::unique_ptr<httplib::Server> make_server(const FakeDownstreamOptions& o) {
   auto srv = std::make_unique<httplib::Server>();
   const size_t threads = o.threads;
   srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // A real downstream answers without Nagle stalls: httplib writes the status line and the
+  // body separately, and the second write would wait for the client's delayed ACK (40 ms).
+  srv->set_tcp_nodelay(true);
   srv->set_keep_alive_timeout(o.keep_alive_timeout_s);
   srv->set_keep_alive_max_count(100000);
   srv->set_read_timeout(5, 0);
@@ -283,7 +286,8 @@ void FakeDownstream::handle_delivery(const httplib::Request& req, httplib::Respo
 void FakeDownstream::accept(const httplib::Request& req, httplib::Response& res,
                             const FakeScript& script, uint64_t generation) {
   const std::string key = req.get_header_value("Idempotency-Key");
-  Result<std::vector<FakeDelivery>> batch = parse_batch(req.body, key);
+  const bool keep_events = log_.keep_payloads() || !script.reject_marker.empty();
+  Result<std::vector<FakeDelivery>> batch = parse_batch(req.body, key, keep_events);
   if (!batch) {
     log_.count([](FakeStats& s) { s.malformed_batches++; });
     return answer(res, 400, {{"error", batch.status().message()}});

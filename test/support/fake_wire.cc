@@ -31,7 +31,7 @@ bool socket_matches(int fd, int local_port, int remote_port) {
   return port_of(local) == local_port && port_of(peer) == remote_port;
 }
 
-Result<FakeDelivery> parse_event(const json& e) {
+Result<FakeDelivery> parse_event(const json& e, bool keep_event) {
   if (!e.is_object()) return Status::invalid_argument("event entry is not an object");
   const auto account = e.find("account");
   const auto seq = e.find("seq");
@@ -49,7 +49,7 @@ Result<FakeDelivery> parse_event(const json& e) {
   d.account = account->get<std::string>();
   d.seq = seq->get<uint64_t>();
   d.received_at_ms = received->get<int64_t>();
-  d.event = event->dump();
+  if (keep_event) d.event = event->dump();
   if (event->is_object()) {
     const auto id = event->find("messageId");
     if (id != event->end() && id->is_string()) d.message_id = id->get<std::string>();
@@ -60,7 +60,8 @@ Result<FakeDelivery> parse_event(const json& e) {
 }  // namespace
 
 Result<std::vector<FakeDelivery>> parse_batch(const std::string& body,
-                                              const std::string& idempotency_key) {
+                                              const std::string& idempotency_key,
+                                              bool keep_events) {
   const json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Status::invalid_argument("body is not JSON");
   const auto id = j.find("batch_id");
@@ -70,7 +71,7 @@ Result<std::vector<FakeDelivery>> parse_batch(const std::string& body,
   std::vector<FakeDelivery> out;
   out.reserve(events->size());
   for (const auto& e : *events) {
-    Result<FakeDelivery> d = parse_event(e);
+    Result<FakeDelivery> d = parse_event(e, keep_events);
     if (!d) return d.status();
     d->batch_id = id->get<std::string>();
     d->idempotency_key = idempotency_key;
