@@ -9,7 +9,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/clock.h"
 #include "common/ids.h"
 #include "replay/eta_model.h"
 #include "replay/scheduler.h"
@@ -19,10 +18,10 @@ namespace {
 
 constexpr uint64_t kDeepBacklog = uint64_t{1} << 40;
 
-std::unique_ptr<Scheduler> backlogged(const Clock& clock, DrainPolicy policy, int64_t accounts) {
+std::unique_ptr<Scheduler> backlogged(DrainPolicy policy, int64_t accounts) {
   SchedulerOptions options;
   options.policy = policy;
-  auto s = make_scheduler(clock, options);
+  auto s = make_scheduler(options);
   for (int64_t i = 0; i < accounts; ++i) s->set_backlog(AccountId{uint32_t(i)}, kDeepBacklog);
   return s;
 }
@@ -30,8 +29,7 @@ std::unique_ptr<Scheduler> backlogged(const Clock& clock, DrainPolicy policy, in
 // One decision = grant a quantum, seal, complete it, and append as many events again, so the
 // backlog (and the scheduler's working set) stays the same size throughout.
 void decide(benchmark::State& state, DrainPolicy policy) {
-  SystemClock clock;
-  auto s = backlogged(clock, policy, state.range(0));
+  auto s = backlogged(policy, state.range(0));
   for (auto _ : state) {
     std::optional<Grant> g = s->next(4);
     benchmark::DoNotOptimize(g);
@@ -50,8 +48,7 @@ void BM_FifoNext(benchmark::State& state) { decide(state, DrainPolicy::kFifo); }
 // complete each account once (with few accounts, one account takes several turns in a request).
 // Items are slices (decisions).
 void BM_FairFillRequest(benchmark::State& state) {
-  SystemClock clock;
-  auto s = backlogged(clock, DrainPolicy::kFair, state.range(0));
+  auto s = backlogged(DrainPolicy::kFair, state.range(0));
   std::vector<Grant> grants;
   std::unordered_map<AccountId, uint64_t> taken;
   int64_t slices = 0;

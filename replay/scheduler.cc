@@ -96,6 +96,7 @@ void Scheduler::complete(AccountId id, uint64_t taken) {
   // Refund what the drainer did not use (a byte limit cut the slice short), so the account
   // is charged only for events it actually sent.
   a.deficit += static_cast<int64_t>(unused);
+  on_complete(a, taken);
   // Still backlogged after its own slice: a continuing account, never a new one.
   refresh(a, false);
 }
@@ -152,10 +153,10 @@ std::string_view to_string(DrainPolicy policy) {
   return "fair";
 }
 
-std::unique_ptr<Scheduler> make_scheduler(const Clock& clock, const SchedulerOptions& options) {
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerOptions& options) {
   switch (options.policy) {
     case DrainPolicy::kCatchup:
-      return std::make_unique<CatchupScheduler>(clock, options.aging_events_per_sec);
+      return std::make_unique<CatchupScheduler>(options.aging_per_event);
     case DrainPolicy::kFifo:
       return std::make_unique<FifoScheduler>();
     case DrainPolicy::kFair:

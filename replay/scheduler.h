@@ -11,10 +11,6 @@
 #include "replay/depth_histogram.h"
 #include "replay/scheduler_types.h"
 
-namespace spillway {
-class Clock;
-}  // namespace spillway
-
 namespace spillway::replay {
 
 // Chooses which account's events go into the next downstream request. This base keeps the
@@ -78,8 +74,10 @@ class Scheduler {
     uint8_t list = 0;
     bool resume = false;        // left mid-turn: continues its turn when it returns
     uint64_t turn_request = 0;  // request_seq() when it last finished a turn
-    // Catchup / fifo policies: ordering key while listed.
+    // Catchup policy: ordering key while listed, and its aging mark.
     double key = 0.0;
+    double mark = 0.0;
+    // Fifo policy: arrival order.
     uint64_t since = 0;
   };
 
@@ -101,6 +99,8 @@ class Scheduler {
   virtual void on_leave(Account& a) = 0;
   // The depth of a listed account changed.
   virtual void on_depth_change(Account& a) { (void)a; }
+  // The account's slice completed with `taken` events (before it may become eligible again).
+  virtual void on_complete(Account& a, uint64_t taken) { (void)a, (void)taken; }
   // The weight of a listed account changed from `old_weight`.
   virtual void on_weight_change(Account& a, uint32_t old_weight) { (void)a, (void)old_weight; }
   // Chooses an eligible account and the size of its slice (1..min(room, available)); records
@@ -128,7 +128,7 @@ class Scheduler {
 std::optional<DrainPolicy> parse_drain_policy(std::string_view name);
 std::string_view to_string(DrainPolicy policy);
 
-// The scheduler for options.policy. `clock` is borrowed and must outlive the scheduler.
-std::unique_ptr<Scheduler> make_scheduler(const Clock& clock, const SchedulerOptions& options);
+// The scheduler for options.policy.
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerOptions& options);
 
 }  // namespace spillway::replay

@@ -31,9 +31,11 @@ struct SchedulerOptions {
   // requests of the default size (app/config sets 3 × max_batch_events). Lower makes finer
   // turns in the tail of a drain but leaves the downstream idle between round trips.
   uint64_t pipeline_events = 1500;
-  // Catchup only: priority credit, in events of backlog per second of waiting. Default 1000.
-  // Higher bounds the wait of a large account more tightly but behaves more like FIFO.
-  double aging_events_per_sec = 1000.0;
+  // Catchup only: priority credit, in events of backlog, an account earns per event delivered
+  // to the others while it waits. Default 0.1: an account of depth d is served at the latest
+  // after about 10 d events went to others. Higher bounds the wait of a large account more
+  // tightly but behaves more like FIFO; 0 is pure smallest-first.
+  double aging_per_event = 0.1;
 };
 
 // Point-in-time view of one account, for the backlog API and the ETA model.

@@ -16,7 +16,6 @@
 #include "replay/eta_model.h"
 #include "replay/scheduler.h"
 #include "test/replay/scheduler_fixture.h"
-#include "test/support/manual_clock.h"
 
 namespace spillway::replay {
 namespace {
@@ -111,11 +110,10 @@ struct Outcome {
 
 Outcome run(DrainPolicy policy, size_t concurrency, const std::vector<uint64_t>& backlog,
             double overhead = 0, uint64_t pipeline_events = SchedulerOptions{}.pipeline_events) {
-  spillway::test::ManualClock clock;
   SchedulerOptions options;
   options.policy = policy;
   options.pipeline_events = pipeline_events;
-  auto s = make_scheduler(clock, options);
+  auto s = make_scheduler(options);
   Outcome out{simulate(*s, backlog, concurrency, overhead), {}};
   const auto ideal = ideal_times(backlog);
   for (size_t i = 0; i < backlog.size(); ++i) out.ratio.push_back(out.caught_up[i] / ideal[i]);

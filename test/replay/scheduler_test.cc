@@ -6,7 +6,6 @@
 #include "replay/fair_scheduler.h"
 #include "replay/fifo_scheduler.h"
 #include "test/replay/scheduler_fixture.h"
-#include "test/support/manual_clock.h"
 
 namespace spillway::replay {
 namespace {
@@ -21,16 +20,15 @@ TEST_CASE("Scheduler: policy names round-trip") {
 }
 
 TEST_CASE("Scheduler: make_scheduler builds the configured policy") {
-  spillway::test::ManualClock clock;
   SchedulerOptions o;
-  CHECK(dynamic_cast<FairScheduler*>(make_scheduler(clock, o).get()) != nullptr);
+  CHECK(dynamic_cast<FairScheduler*>(make_scheduler(o).get()) != nullptr);
   o.policy = DrainPolicy::kCatchup;
-  CHECK(dynamic_cast<CatchupScheduler*>(make_scheduler(clock, o).get()) != nullptr);
+  CHECK(dynamic_cast<CatchupScheduler*>(make_scheduler(o).get()) != nullptr);
   o.policy = DrainPolicy::kFifo;
-  CHECK(dynamic_cast<FifoScheduler*>(make_scheduler(clock, o).get()) != nullptr);
+  CHECK(dynamic_cast<FifoScheduler*>(make_scheduler(o).get()) != nullptr);
   o = SchedulerOptions{};
   o.quantum = 9;
-  auto s = make_scheduler(clock, o);
+  auto s = make_scheduler(o);
   CHECK(dynamic_cast<FairScheduler&>(*s).quantum() == 9);
 }
 
