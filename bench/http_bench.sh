@@ -15,6 +15,7 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNECTIONS:-64}
 WRK_THREADS=${THREADS:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../scripts/ready_port.sh"
 WORK=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
@@ -24,13 +25,7 @@ trap cleanup EXIT
 start() {  # start LOG args... ; sets PID and PORT
   local log=$1; shift
   "$@" 2> "$log" & PID=$!
-  PORT=
-  for _ in $(seq 1 500); do
-    PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$log" | sed 's/.*://' || true)
-    [ -n "$PORT" ] && return 0
-    sleep 0.02
-  done
-  echo "server did not start"; cat "$log"; exit 1
+  PORT=$(spillway_ready_port "$log") || { echo "server did not start"; cat "$log"; exit 1; }
 }
 stop() { kill -TERM "$PID"; wait "$PID" || true; PID=; }
 

@@ -11,6 +11,7 @@ set -euo pipefail
 BUILD=${1:-build-bench}
 BIN=$BUILD/app/spillway
 HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../scripts/ready_port.sh"
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-16}
 WORK=$(mktemp -d /tmp/peers.XXXXXX)
@@ -80,11 +81,7 @@ kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 export SPILLWAY_ADMIN_TOKEN=bench-token
 "$BIN" serve --data "$WORK/sw" --listen 127.0.0.1:0 --threads 2 --sink null: 2> "$WORK/sw.log" &
 PIDS+=($!)
-PORT=
-for _ in $(seq 1 500); do
-  PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$WORK/sw.log" | sed 's/.*://' || true)
-  [ -n "$PORT" ] && break; sleep 0.02
-done
+PORT=$(spillway_ready_port "$WORK/sw.log") || { echo "spillway did not start"; cat "$WORK/sw.log"; exit 1; }
 curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" "http://127.0.0.1:$PORT/v1/drain/pause"
 for i in $(seq 0 999); do
   curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/v1/admin/accounts" -H "Authorization: Bearer bench-token" \

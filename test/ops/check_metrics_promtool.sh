@@ -6,6 +6,7 @@
 # usage: check_metrics_promtool.sh SPILLWAY_BIN GRAFANA_JSON
 # Exit 77 (meson: skipped) only when promtool is absent and cannot be installed.
 set -u
+source "$(dirname "$0")/../../scripts/ready_port.sh"
 BIN=$1 GRAFANA=$2
 WORK=$(mktemp -d)
 PID=
@@ -29,13 +30,8 @@ SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:
   --min-free-disk-bytes 0 --sink http://127.0.0.1:9/ --breaker-failures 2 \
   2> "$WORK/server.log" &
 PID=$!
-PORT=
-for _ in $(seq 1 500); do
-  PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$WORK/server.log" | sed 's/.*://')
-  [ -n "$PORT" ] && break
-  sleep 0.02
-done
-[ -n "$PORT" ] || { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
+PORT=$(spillway_ready_port "$WORK/server.log") ||
+  { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
 URL=http://127.0.0.1:$PORT
 for name in acme beta; do
   key=$(curl -sf -X POST "$URL/v1/admin/accounts" -H "Authorization: Bearer $TOKEN" \

@@ -4,6 +4,7 @@
 # usage: run_sdk_test.sh SPILLWAY_BIN STORE_DUMP_BIN SDK_DIR
 # Exit 77 (meson: skipped) when node/npm or the npm registry is unavailable.
 set -u
+source "$(dirname "$0")/../../../scripts/ready_port.sh"
 BIN=$1 DUMP=$2 SDK_DIR=$3
 ACCOUNTS=4 PER_ACCOUNT=${SDK_EVENTS_PER_ACCOUNT:-100}
 WORK=$(mktemp -d)
@@ -27,13 +28,8 @@ TOKEN=sdk-test-admin-token
 SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:0 \
   --threads 2 --min-free-disk-bytes 0 --sink http://127.0.0.1:1/refused 2> "$WORK/server.log" &
 PID=$!
-PORT=
-for _ in $(seq 1 500); do
-  PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$WORK/server.log" | sed 's/.*://')
-  [ -n "$PORT" ] && break
-  sleep 0.02
-done
-[ -n "$PORT" ] || { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
+PORT=$(spillway_ready_port "$WORK/server.log") ||
+  { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
 
 echo '[' > "$WORK/accounts.json"
 for i in $(seq 1 $ACCOUNTS); do

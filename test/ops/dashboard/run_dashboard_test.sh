@@ -8,6 +8,7 @@
 # Exit 77 (meson: skipped) when chromium cannot be installed or npm cannot fetch
 # playwright-core; never a pass without a browser.
 set -u
+source "$(dirname "$0")/../../../scripts/ready_port.sh"
 BIN=$1 TEST_DIR=$2 BUILD_DIR=$3
 WORK=$(mktemp -d)
 PID=
@@ -48,13 +49,8 @@ SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:
   --min-free-disk-bytes 0 --sink http://127.0.0.1:9/ --retry-max-ms 2000 \
   2> "$WORK/server.log" &
 PID=$!
-PORT=
-for _ in $(seq 1 500); do
-  PORT=$(grep -o 'msg=ready listen=127.0.0.1:[0-9]*' "$WORK/server.log" | sed 's/.*://')
-  [ -n "$PORT" ] && break
-  sleep 0.02
-done
-[ -n "$PORT" ] || { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
+PORT=$(spillway_ready_port "$WORK/server.log") ||
+  { echo "FAIL: server not ready"; cat "$WORK/server.log"; exit 1; }
 
 mkdir -p "$WORK/profile"
 NODE_PATH=$NODE_DIR/node_modules node "$TEST_DIR/dashboard_test.js" "http://127.0.0.1:$PORT" \
