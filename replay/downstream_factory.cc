@@ -6,6 +6,7 @@
 #include "replay/file_downstream.h"
 #include "replay/null_downstream.h"
 #include "replay/sink_url.h"
+#include "replay/tls_client_context.h"
 
 namespace spillway::replay {
 
@@ -23,17 +24,22 @@ Result<std::unique_ptr<Downstream>> make_downstream(std::string_view url, const 
       return std::unique_ptr<Downstream>(std::move(file).value());
     }
     case SinkUrl::Scheme::kHttps:
-      return Status::invalid_argument(
-          "sink URL: https:// is not supported yet; terminate TLS in a local proxy and use "
-          "http://");
     case SinkUrl::Scheme::kHttp: {
       SPW_ASSERT(ctx.executor);
+      std::shared_ptr<boost::asio::ssl::context> tls;
+      if (parsed->scheme == SinkUrl::Scheme::kHttps) {
+        auto made = make_tls_client_context(ctx.http.tls_ca_file);
+        if (!made) return made.status();
+        tls = std::move(made).value();
+      } else if (!ctx.http.tls_ca_file.empty()) {
+        return Status::invalid_argument("sink-ca-file is set but the sink URL is not https://");
+      }
       HttpDownstreamOptions options = ctx.http;
       options.host = parsed->host;
       options.port = parsed->port;
       options.target = parsed->target;
       return std::unique_ptr<Downstream>(std::make_unique<HttpDownstream>(
-          ctx.executor, std::move(options), *ctx.clock, *ctx.logger));
+          ctx.executor, std::move(options), *ctx.clock, *ctx.logger, std::move(tls)));
     }
   }
   return Status::invalid_argument("sink URL: unknown scheme");

@@ -25,10 +25,12 @@ struct SinkContext {
   HttpDownstreamOptions http;
 };
 
-// Builds the sink a URL names: http:// -> HttpDownstream, file: -> FileDownstream (opened
-// now), null: -> NullDownstream. Called once at startup, from app/.
-// Errors: kInvalidArgument for a malformed or unsupported URL (https:// is not supported yet:
-// terminate TLS in a local proxy); kIoError when the file sink cannot be opened.
+// Builds the sink a URL names: http(s):// -> HttpDownstream (https with the TLS context of
+// replay/tls_client_context.h), file: -> FileDownstream (opened now), null: -> NullDownstream.
+// Called once at startup, from app/.
+// Errors: kInvalidArgument for a malformed URL, an unreadable CA file, or a CA file given for
+// a sink that is not https://; kIoError when the file sink or the system CA store cannot be
+// opened.
 Result<std::unique_ptr<Downstream>> make_downstream(std::string_view url, const SinkContext& ctx);
 
 }  // namespace spillway::replay

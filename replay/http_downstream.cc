@@ -1,18 +1,23 @@
 #include "replay/http_downstream.h"
 
 #include <atomic>
+#include <openssl/err.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <mutex>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -47,9 +52,14 @@ struct HttpCall {
 // `idle_since`, which the pool reads under HttpCore::mu while the connection is idle.
 struct HttpConnection {
   explicit HttpConnection(const asio::any_io_executor& ex)
-      : strand(asio::make_strand(ex)), socket(strand), resolver(strand), deadline(strand) {}
+      : strand(asio::make_strand(ex)), plain(strand), resolver(strand), deadline(strand) {}
+  // The TCP socket: the TLS stream's lower layer for https://, else `plain`.
+  tcp::socket& socket() { return tls ? tls->next_layer() : plain; }
   asio::strand<asio::any_io_executor> strand;
-  tcp::socket socket;
+  tcp::socket plain;
+  // https:// only; made anew for every TCP connection, since a TLS session's state cannot
+  // outlive its socket.
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
   tcp::resolver resolver;
   asio::steady_timer deadline;
   beast::flat_buffer buffer;
@@ -60,10 +70,16 @@ struct HttpConnection {
 
 // State shared by the sink and its in-flight coroutines, which may outlive the sink object.
 struct HttpCore {
-  HttpCore(asio::any_io_executor ex, HttpDownstreamOptions opts, const Clock& c, Logger& l)
-      : executor(std::move(ex)), options(std::move(opts)), clock(c), logger(l) {}
+  HttpCore(asio::any_io_executor ex, HttpDownstreamOptions opts,
+           std::shared_ptr<asio::ssl::context> tls_context, const Clock& c, Logger& l)
+      : executor(std::move(ex)),
+        options(std::move(opts)),
+        tls(std::move(tls_context)),
+        clock(c),
+        logger(l) {}
   asio::any_io_executor executor;
   HttpDownstreamOptions options;
+  std::shared_ptr<asio::ssl::context> tls;  // null for http://
   std::string host_header;
   std::string port_text;
   const Clock& clock;
@@ -123,7 +139,9 @@ void close_connection(HttpConnection& conn) {
   beast::error_code ignored;
   conn.resolver.cancel();
   conn.deadline.cancel();
-  conn.socket.close(ignored);
+  // No TLS close_notify: the connection is dropped between exchanges or on a failure, and
+  // the body length, not the end of the stream, delimits every response.
+  conn.socket().close(ignored);
 }
 
 // Takes an idle connection that is young enough, or a fresh one; nullptr after stop().
@@ -208,32 +226,64 @@ Exchange classify(const HttpCore& core, const http::response<http::string_body>&
   return Exchange{classify_response(outcome, core.clock.wall_ms()), !truncated && res.keep_alive()};
 }
 
+// Sets up a TLS stream for a new connection: SNI (not for IP literals, RFC 6066 §3) and the
+// check that the certificate names the host of the URL.
+beast::error_code prepare_tls(const HttpCore& core, HttpConnection& conn) {
+  conn.tls = std::make_unique<asio::ssl::stream<tcp::socket>>(conn.strand, *core.tls);
+  beast::error_code ec;
+  const std::string& host = core.options.host;
+  asio::ip::make_address(host, ec);
+  if (ec && !SSL_set_tlsext_host_name(conn.tls->native_handle(), host.c_str()))
+    return beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+  conn.tls->set_verify_callback(asio::ssl::host_name_verification(host));
+  return beast::error_code{};
+}
+
 asio::awaitable<beast::error_code> connect(CorePtr core, ConnPtr conn, CallPtr call) {
+  conn->tls.reset();
+  if (core->tls) {
+    call->phase = "tls setup";
+    if (beast::error_code ec = prepare_tls(*core, *conn)) co_return ec;
+  }
   call->phase = "resolve";
   auto [rec, endpoints] =
       co_await conn->resolver.async_resolve(core->options.host, core->port_text, kAwait);
   if (rec) co_return rec;
   call->phase = "connect";
-  auto [cec, endpoint] = co_await asio::async_connect(conn->socket, endpoints, kAwait);
+  auto [cec, endpoint] = co_await asio::async_connect(conn->socket(), endpoints, kAwait);
   if (cec) co_return cec;
   beast::error_code ignored;
-  conn->socket.set_option(tcp::no_delay(true), ignored);
-  co_return beast::error_code{};
+  conn->socket().set_option(tcp::no_delay(true), ignored);
+  if (!conn->tls) co_return beast::error_code{};
+  call->phase = "tls handshake";
+  auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, kAwait);
+  co_return hec;
 }
 
 asio::awaitable<Exchange> exchange(CorePtr core, ConnPtr conn, CallPtr call) {
-  if (!conn->socket.is_open()) {
+  if (!conn->socket().is_open()) {
     const beast::error_code ec = co_await connect(core, conn, call);
     if (ec) co_return Exchange{transport_failure(*call, ec)};
   }
   call->phase = "write";
-  auto [wec, written] = co_await http::async_write(conn->socket, call->request, kAwait);
+  // Two statements, not `co_await (tls ? a : b)`: GCC 12 miscompiles co_await on a conditional
+  // expression (it awaited the plain-socket operation on a TLS connection).
+  beast::error_code wec;
+  if (conn->tls)
+    std::tie(wec, std::ignore) = co_await http::async_write(*conn->tls, call->request, kAwait);
+  else
+    std::tie(wec, std::ignore) = co_await http::async_write(conn->plain, call->request, kAwait);
   if (wec) co_return Exchange{transport_failure(*call, wec), false, conn->served};
   call->phase = "read";
   http::response_parser<http::string_body> parser;
   parser.header_limit(16 * 1024);
   parser.body_limit(core->options.max_response_bytes);
-  auto [rec, got] = co_await http::async_read(conn->socket, conn->buffer, parser, kAwait);
+  beast::error_code rec;
+  size_t got = 0;
+  if (conn->tls)
+    std::tie(rec, got) = co_await http::async_read(*conn->tls, conn->buffer, parser, kAwait);
+  else
+    std::tie(rec, got) = co_await http::async_read(conn->plain, conn->buffer, parser, kAwait);
   if (rec == http::error::body_limit && parser.is_header_done())
     co_return classify(*core, parser.get(), true);
   if (rec) co_return Exchange{transport_failure(*call, rec), false, conn->served && got == 0};
@@ -253,7 +303,7 @@ asio::awaitable<void> run_call(CorePtr core, ConnPtr conn, CallPtr call) {
   if (ex.stale && !call->finished) {
     // A pooled keep-alive connection the server had closed: reconnect once, same deadline.
     beast::error_code ignored;
-    conn->socket.close(ignored);
+    conn->socket().close(ignored);
     conn->buffer.clear();
     conn->served = false;
     ex = co_await exchange(core, conn, call);
@@ -264,18 +314,20 @@ asio::awaitable<void> run_call(CorePtr core, ConnPtr conn, CallPtr call) {
   finish(*core, *call, std::move(ex.result));
 }
 
-std::string make_host_header(const HttpDownstreamOptions& o) {
+std::string make_host_header(const HttpDownstreamOptions& o, bool tls) {
   std::string host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
-  if (o.port != 80) host += ":" + std::to_string(o.port);
+  if (o.port != (tls ? 443 : 80)) host += ":" + std::to_string(o.port);
   return host;
 }
 
 }  // namespace
 
 HttpDownstream::HttpDownstream(asio::any_io_executor executor, HttpDownstreamOptions options,
-                               const Clock& clock, Logger& logger)
-    : core_(std::make_shared<HttpCore>(std::move(executor), std::move(options), clock, logger)) {
-  core_->host_header = make_host_header(core_->options);
+                               const Clock& clock, Logger& logger,
+                               std::shared_ptr<asio::ssl::context> tls)
+    : core_(std::make_shared<HttpCore>(std::move(executor), std::move(options), std::move(tls),
+                                       clock, logger)) {
+  core_->host_header = make_host_header(core_->options, core_->tls != nullptr);
   core_->port_text = std::to_string(core_->options.port);
 }
 

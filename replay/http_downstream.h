@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -39,17 +40,24 @@ struct HttpDownstreamOptions {
   // below the downstream's keep-alive timeout to avoid racing its close.
   std::chrono::milliseconds idle_timeout{30'000};
   std::string user_agent = "spillway/0.1";
+  // https:// only: PEM file of the CA certificates to trust instead of the system store
+  // (a private CA in front of the datastore). Read once at startup by the factory.
+  std::string tls_ca_file;
 };
 
 // The webhook sink: POSTs each batch as JSON (docs/sink.md) over Boost.Beast on the given
 // executor. deliver() and stop() may be called from any thread, concurrently; each attempt
 // runs on its connection's strand and completes there. Owned by app/; the clock and logger
-// must outlive every handler on the executor. Plain http only (https is refused by the
-// factory). Classification: see replay/response_classification.h.
+// must outlive every handler on the executor. With a `tls` context (replay/tls_client_context.h)
+// every connection is https: a handshake after connect, the certificate checked against the
+// host; a handshake or verification failure is retryable like any connection error, so the
+// events stay queued until the certificate is fixed. Classification:
+// replay/response_classification.h.
 class HttpDownstream final : public Downstream {
  public:
   HttpDownstream(boost::asio::any_io_executor executor, HttpDownstreamOptions options,
-                 const Clock& clock, Logger& logger);
+                 const Clock& clock, Logger& logger,
+                 std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpDownstream() override;
   HttpDownstream(const HttpDownstream&) = delete;
   HttpDownstream& operator=(const HttpDownstream&) = delete;

@@ -54,6 +54,13 @@ TEST_CASE("Config: errors name the flag") {
       parse_serve_config({"--max-event-bytes", "9000", "--max-body-bytes", "4096"}).is_ok());
   CHECK_FALSE(parse_serve_config({"--data"}).is_ok());
   CHECK_FALSE(parse_serve_config({"--config", "/nonexistent.json"}).is_ok());
+  CHECK(parse_serve_config({"--sink", "http://h/", "--sink-ca-file", "/ca.pem"})
+            .status()
+            .message()
+            .rfind("--sink-ca-file:", 0) == 0);
+  auto tls = parse_serve_config({"--sink", "https://h/", "--sink-ca-file", "/ca.pem"});
+  REQUIRE(tls.is_ok());
+  CHECK(tls->sink_http.tls_ca_file == "/ca.pem");
 }
 
 TEST_CASE("Config: listen addresses") {

@@ -38,7 +38,9 @@ int index_of(const FakeDelivery& d) {
 
 }  // namespace
 
-ReplayFixture::ReplayFixture(std::vector<std::string> extra_args) : data_(dir_.sub("data")) {
+ReplayFixture::ReplayFixture(std::vector<std::string> extra_args,
+                             FakeDownstreamOptions fake_options)
+    : fake(std::move(fake_options)), data_(dir_.sub("data")) {
   if (Status s = fake.start(); !s.is_ok()) throw std::runtime_error(s.to_string());
   // Short retry and breaker waits keep recoveries quick; a test's own flags come last and win.
   args_ = {"--sink", fake.url(), "--retry-max-ms", "250", "--sink-timeout-ms", "3000"};

@@ -26,7 +26,9 @@ inline constexpr const char* kPoison = "POISON-PILL";
 // state (queue, pauses, limits) carries over. Single-threaded use from the test body.
 class ReplayFixture {
  public:
-  explicit ReplayFixture(std::vector<std::string> extra_args = {});
+  // `fake_options` configures the fake downstream (TLS for the https:// tests).
+  explicit ReplayFixture(std::vector<std::string> extra_args = {},
+                         FakeDownstreamOptions fake_options = {});
   ~ReplayFixture();
   ReplayFixture(const ReplayFixture&) = delete;
   ReplayFixture& operator=(const ReplayFixture&) = delete;

@@ -85,11 +85,12 @@ TEST_CASE("make_downstream: builds each sink kind") {
   REQUIRE(file_sink.is_ok());
   auto http_sink = make_downstream("http://127.0.0.1:1/x", ctx);
   REQUIRE(http_sink.is_ok());
-  CHECK(make_downstream("https://h/", ctx).status().message().find("https") != std::string::npos);
+  auto https_sink = make_downstream("https://h/", ctx);  // the system CA store
+  REQUIRE(https_sink.is_ok());
   CHECK(make_downstream("file:" + dir.sub("no/such/dir"), ctx).status().code() ==
         Status::Code::kIoError);
   CHECK(make_downstream("bogus", ctx).status().code() == Status::Code::kInvalidArgument);
-  for (auto* s : {&null_sink, &file_sink, &http_sink}) (**s)->stop();
+  for (auto* s : {&null_sink, &file_sink, &http_sink, &https_sink}) (**s)->stop();
 }
 
 TEST_CASE("NullDownstream: accepts at once, counts, refuses after stop") {

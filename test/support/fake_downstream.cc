@@ -45,8 +45,10 @@ std::string deliveries_ndjson(const std::vector<FakeDelivery>& ds) {
   return out;
 }
 
-std::unique_ptr<httplib::Server> make_server(const FakeDownstreamOptions& o) {
-  auto srv = std::make_unique<httplib::Server>();
+// `tls`: the deliveries listener of an https:// fake (the control listener stays plain).
+std::unique_ptr<httplib::Server> make_server(const FakeDownstreamOptions& o, bool tls) {
+  auto srv = tls ? std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str())
+                 : std::make_unique<httplib::Server>();
   const size_t threads = o.threads;
   srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // A real downstream answers without Nagle stalls: httplib writes the status line and the
@@ -121,7 +123,11 @@ void FakeDownstream::stop() {
 }
 
 Status FakeDownstream::start_data_locked() {
-  data_ = make_server(options_);
+  data_ = make_server(options_, !options_.tls_cert.empty());
+  if (!data_->is_valid()) {
+    data_.reset();
+    return Status::invalid_argument("fake downstream: cannot load the TLS certificate or key");
+  }
   data_->Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
     handle_delivery(req, res);
   });
@@ -146,7 +152,7 @@ void FakeDownstream::stop_data_locked() {
 }
 
 Status FakeDownstream::start_control() {
-  control_ = make_server(options_);
+  control_ = make_server(options_, false);
   control_->Post("/control", [this](const httplib::Request& req, httplib::Response& res) {
     Result<std::string> r = control(req.body);
     if (!r) return answer(res, 400, {{"error", r.status().message()}});
@@ -180,7 +186,7 @@ int FakeDownstream::port() const {
 }
 
 std::string FakeDownstream::url() const {
-  return "http://" + options_.host + ":" + std::to_string(port()) + "/events";
+  return (options_.tls_cert.empty() ? "http://" : "https://") + options_.host + ":" + std::to_string(port()) + "/events";
 }
 
 FakeScript FakeDownstream::script() const {

@@ -32,6 +32,10 @@ struct FakeDownstreamOptions {
   bool keep_payloads = true;     // keep each event's JSON in memory (tests); off for long drills
   size_t threads = 64;           // worker threads per listener; each hanging request holds one
   int keep_alive_timeout_s = 2;
+  // Both set: the deliveries listener speaks https with this PEM certificate chain and key
+  // (test/support/tls/); url() then starts with https://.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // A scriptable webhook receiver for tests, the reliability suite and the outage drill
@@ -59,7 +63,7 @@ class FakeDownstream {
 
   int port() const;
   int control_port() const { return control_port_; }
-  // "http://127.0.0.1:PORT/events".
+  // "http://127.0.0.1:PORT/events" (https:// with a TLS certificate).
   std::string url() const;
 
   FakeScript script() const;

@@ -19,7 +19,7 @@ using spillway::test::FakeDownstreamOptions;
 constexpr const char* kUsage =
     "usage: spillway-fake-downstream [--host H] [--port N] [--control-port N]\n"
     "         [--log CSV] [--log-message-ids] [--keep-payloads] [--threads N]\n"
-    "         [--script JSON]\n"
+    "         [--script JSON] [--tls-cert PEM --tls-key PEM]\n"
     "  --port 0 / --control-port 0 pick free ports (default).\n"
     "  --log writes timestamp,account,seq,enqueue_time (fairsim.py analyze format);\n"
     "  --log-message-ids adds a message_id column (the event's messageId).\n"
@@ -52,6 +52,10 @@ bool parse_args(int argc, char** argv, Args& args) {
       args.options.delivery_log = argv[++i];
     } else if (a == "--threads") {
       args.options.threads = static_cast<size_t>(std::atoi(argv[++i]));
+    } else if (a == "--tls-cert") {
+      args.options.tls_cert = argv[++i];
+    } else if (a == "--tls-key") {
+      args.options.tls_key = argv[++i];
     } else if (a == "--script") {
       args.script = argv[++i];
     } else {

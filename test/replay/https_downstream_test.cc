@@ -1,0 +1,147 @@
+// The https:// sink through the factory, against the fake downstream serving the committed
+// test certificates (test/support/tls/make_certs.sh).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "common/clock.h"
+#include "replay/downstream_factory.h"
+#include "replay/http_downstream.h"
+#include "test/replay/sink_fixture.h"
+#include "test/support/capture_logger.h"
+#include "test/support/fake_downstream.h"
+#include "test/support/temp_dir.h"
+
+namespace spillway::replay {
+namespace {
+
+using Kind = DeliveryResult::Kind;
+using test::batch_of;
+using test::deliver_sync;
+using test::FakeDownstream;
+
+std::string tls_file(const char* name) { return std::string(SPILLWAY_TLS_DIR) + "/" + name; }
+
+// An https fake downstream serving `cert` (a leaf of test/support/tls).
+struct TlsFake {
+  explicit TlsFake(const char* cert = "server", int keep_alive_s = 2)
+      : fake([&] {
+          test::FakeDownstreamOptions o;
+          o.tls_cert = tls_file(cert) + ".pem";
+          o.tls_key = tls_file(cert) + ".key";
+          o.keep_alive_timeout_s = keep_alive_s;
+          return o;
+        }()) {
+    REQUIRE(fake.start().is_ok());
+  }
+  // https://HOST:PORT/events
+  std::string url(const std::string& host) const {
+    return "https://" + host + ":" + std::to_string(fake.port()) + "/events";
+  }
+  FakeDownstream fake;
+};
+
+// A sink made by the factory for `url`, trusting `ca` ("" = the system store).
+struct TlsSink {
+  TlsSink(const std::string& url, const std::string& ca) {
+    SinkContext ctx{io.executor(), &clock, &logger, {}};
+    ctx.http.tls_ca_file = ca;
+    ctx.http.attempt_timeout = std::chrono::seconds(5);
+    auto made = make_downstream(url, ctx);
+    INFO(made.status().to_string());
+    REQUIRE(made.is_ok());
+    sink = std::move(made).value();
+  }
+  ~TlsSink() { sink->stop(); }
+  DeliveryResult send(std::string id, size_t n = 3) {
+    return deliver_sync(*sink, batch_of(std::move(id), "acme", 1, n));
+  }
+  size_t idle() const { return dynamic_cast<HttpDownstream&>(*sink).idle_connections(); }
+  SystemClock clock;
+  test::CaptureLogger logger;
+  test::IoRunner io;
+  std::unique_ptr<Downstream> sink;
+};
+
+TEST_CASE("https sink: delivers to a certificate of the trusted CA, by IP and by name") {
+  TlsFake tls;
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    CAPTURE(host);
+    TlsSink s(tls.url(host), tls_file("ca.pem"));
+    const DeliveryResult r = s.send(std::string("b-") + host);
+    INFO(r.detail);
+    CHECK(r.kind == Kind::kAccepted);
+    CHECK(r.http_status == 200);
+    // The connection is kept: a second batch reuses it rather than handshaking again.
+    CHECK(s.idle() == 1);
+    CHECK(s.send(std::string("c-") + host).kind == Kind::kAccepted);
+    CHECK(s.idle() == 1);
+  }
+  CHECK(tls.fake.stats().unique_events == 3);  // the same seqs of one account, four batches
+  CHECK(tls.fake.deliveries().size() == 12);
+  CHECK(tls.fake.deliveries().back().batch_id == "c-localhost");
+}
+
+TEST_CASE("https sink: an untrusted or misnamed certificate is retryable and delivers nothing") {
+  SUBCASE("signed by a CA the sink does not trust") {
+    TlsFake tls;
+    TlsSink s(tls.url("127.0.0.1"), tls_file("other_ca.pem"));
+    const DeliveryResult r = s.send("b");
+    INFO(r.detail);
+    CHECK(r.kind == Kind::kRetryable);
+    CHECK(r.detail.find("tls handshake") != std::string::npos);
+    CHECK(r.detail.find("certificate verify failed") != std::string::npos);
+    CHECK(tls.fake.stats().unique_events == 0);
+  }
+  SUBCASE("trusted CA, but issued to another host name") {
+    TlsFake tls("wrong_host");
+    for (const char* host : {"127.0.0.1", "localhost"}) {
+      CAPTURE(host);
+      TlsSink s(tls.url(host), tls_file("ca.pem"));
+      const DeliveryResult r = s.send("b");
+      INFO(r.detail);
+      CHECK(r.kind == Kind::kRetryable);
+      CHECK(r.detail.find("certificate verify failed") != std::string::npos);
+    }
+    CHECK(tls.fake.stats().unique_events == 0);
+  }
+  SUBCASE("the system store does not know the test CA") {
+    TlsFake tls;
+    TlsSink s(tls.url("localhost"), "");
+    CHECK(s.send("b").kind == Kind::kRetryable);
+    CHECK(tls.fake.stats().unique_events == 0);
+  }
+}
+
+TEST_CASE("https sink: a pooled TLS connection closed by the server is replaced silently") {
+  TlsFake tls("server", 1);
+  TlsSink s(tls.url("127.0.0.1"), tls_file("ca.pem"));
+  CHECK(s.send("1").kind == Kind::kAccepted);
+  CHECK(s.idle() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const DeliveryResult r = s.send("2");
+  INFO(r.detail);
+  CHECK(r.kind == Kind::kAccepted);
+}
+
+TEST_CASE("https sink: startup refuses a bad CA file and a CA file without https") {
+  SystemClock clock;
+  test::CaptureLogger logger;
+  test::IoRunner io;
+  test::TempDir dir;
+  SinkContext ctx{io.executor(), &clock, &logger, {}};
+  ctx.http.tls_ca_file = dir.sub("missing.pem");
+  auto missing = make_downstream("https://localhost/", ctx);
+  REQUIRE_FALSE(missing.is_ok());
+  CHECK(missing.status().code() == Status::Code::kInvalidArgument);
+  CHECK(missing.status().message().find("missing.pem") != std::string::npos);
+  ctx.http.tls_ca_file = tls_file("server.key");  // a key, not a certificate
+  CHECK(make_downstream("https://localhost/", ctx).status().code() ==
+        Status::Code::kInvalidArgument);
+  ctx.http.tls_ca_file = tls_file("ca.pem");
+  CHECK(make_downstream("http://localhost/", ctx).status().message().find("https") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace spillway::replay
