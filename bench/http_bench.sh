@@ -4,7 +4,9 @@
 #      or storing: the HTTP ceiling), and
 #   2. the real `spillway serve` (durable: every 200 is after an fsynced LMDB commit),
 # for single-event POST /v1/track with 1 write key and 1,000 keys round-robin, and
-# POST /v1/batch of 100 events over 1,000 accounts; then bench/queue_ceiling (the queue's raw
+# POST /v1/batch of 100 events over 1,000 accounts; single-event /v1/track with 1 key again with
+# deduplication off (--dedupe-window-s 0: the cost of remembering messageIds); then
+# bench/queue_ceiling (the queue's raw
 # group-commit ceiling, 64 appends in flight, no HTTP) for the same patterns. Prints ratios.
 # usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2)
 set -euo pipefail
@@ -70,6 +72,15 @@ run_wrk real_track_1000keys track.lua 1000 1
 run_wrk real_batch100_1000keys batch.lua 1000 100
 stop
 
+# The same single-event load with deduplication off: what remembering messageIds costs.
+start "$WORK/serve_nodedupe.log" "$BIN" serve --data "$WORK/data_nodedupe" \
+  --listen 127.0.0.1:0 --threads 2 --sink null: --dedupe-window-s 0
+curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" \
+  "http://127.0.0.1:$PORT/v1/drain/pause"
+create_accounts 0 0
+run_wrk real_track_1key_nodedupe track.lua 1 1
+stop
+
 echo "== queue raw group-commit ceiling (no HTTP, 64 appends in flight)"
 "$CEILING" "$WORK/ceiling" "${DURATION%s}" | tee "$WORK/ceiling.txt"
 
@@ -79,6 +90,9 @@ echo "== ratios"
 printf 'track 1 key      : real/noop = %.2f   real/queue ceiling = %.2f\n' \
   "$(echo "$(r real_track_1key) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1key) / $(c single_1_account)" | bc -l)"
+printf 'track 1 key, dedupe off: real/noop = %.2f   dedupe off/on = %.2f\n' \
+  "$(echo "$(r real_track_1key_nodedupe) / $(r noop_track_1key)" | bc -l)" \
+  "$(echo "$(r real_track_1key_nodedupe) / $(r real_track_1key)" | bc -l)"
 printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
   "$(echo "$(r real_track_1000keys) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1000keys) / $(c single_1000_accounts)" | bc -l)"

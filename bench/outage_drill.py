@@ -35,6 +35,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAIRSIM = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tools", "fairsim.py"))
 TOKEN = "drill-admin-token-0123456789"
+TLS_DIR = os.path.join(HERE, "..", "test", "support", "tls")
 
 
 def http(method, url, body=None, token=None, timeout=10):
@@ -63,6 +64,9 @@ class Drill:
         exe = os.path.join(self.a.build, "test", "support", "spillway-fake-downstream")
         cmd = [exe, "--log", os.path.join(self.out, "deliveries.csv"), "--log-message-ids",
                "--script", json.dumps({"mode": "down"})]
+        if self.a.tls:
+            cmd += ["--tls-cert", os.path.join(TLS_DIR, "server.pem"),
+                    "--tls-key", os.path.join(TLS_DIR, "server.key")]
         self.fake = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         self.procs.append(self.fake)
         m = re.match(r"listening port=(\d+) control_port=(\d+)", self.fake.stdout.readline())
@@ -74,9 +78,12 @@ class Drill:
         exe = os.path.join(self.a.build, "app", "spillway")
         cmd = [exe, "serve", "--data", os.path.join(self.out, "data"),
                "--listen", "127.0.0.1:0",
-               "--sink", "http://127.0.0.1:%d/events" % self.fake_port,
+               "--sink", "%s://127.0.0.1:%d/events" % ("https" if self.a.tls else "http",
+                                                       self.fake_port),
                "--drain-policy", self.a.policy, "--retry-max-ms", "1000",
                "--threads", "2"] + self.a.spillway_args
+        if self.a.tls:
+            cmd += ["--sink-ca-file", os.path.join(TLS_DIR, "ca.pem")]
         env = dict(os.environ, SPILLWAY_ADMIN_TOKEN=TOKEN)
         self.log_path = os.path.join(self.out, "spillway.log")
         self.spillway = subprocess.Popen(cmd, env=env, stderr=open(self.log_path, "w"))
@@ -275,6 +282,8 @@ def main():
     ap.add_argument("--tail-s", type=float, default=10.0,
                     help="live traffic continues this long after the backlog is gone")
     ap.add_argument("--connections", type=int, default=4, help="loader connections (backlog)")
+    ap.add_argument("--tls", action="store_true",
+                    help="https:// sink: the fake serves test/support/tls/server.pem")
     ap.add_argument("spillway_args", nargs="*", help="extra `spillway serve` flags (after --)")
     a = ap.parse_args()
     d = Drill(a)

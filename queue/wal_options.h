@@ -30,6 +30,9 @@ struct WalOptions {
   // Queued payload bytes per account above which that account's appends get 429. 0: no limit.
   uint64_t max_account_bytes = 0;
   // Idempotency window. A repeated key inside it is acknowledged without a second copy.
+  // Zero turns deduplication off: keys are neither looked up nor stored. Each stored key costs
+  // a write into a random leaf of the dedupe index (keys are hashes), which is most of a
+  // single-event commit's pages; turn it off only when the downstream deduplicates itself.
   std::chrono::milliseconds dedupe_window = std::chrono::hours(24);
   // Expired dedupe entries pruned per commit (bounded so pruning never delays ingest).
   unsigned dedupe_prune_per_commit = 256;

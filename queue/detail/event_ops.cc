@@ -81,7 +81,7 @@ uint64_t request_bytes(const AppendRequest& r) {
 
 Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const EventIn& ev,
                                  int64_t recv_ms) {
-  if (ev.idempotency_key.empty()) {
+  if (ev.idempotency_key.empty() || ctx.options().dedupe_window.count() == 0) {
     auto seq = store_event(ctx, rec, ev, recv_ms);
     if (!seq) return seq.status();
     return AppendOutcome{*seq, false};

@@ -157,6 +157,24 @@ TEST_CASE("WalWriter: a key is accepted again after its window and expired entri
   CHECK(report->dedupe_entries == 0);
 }
 
+TEST_CASE("WalWriter: a zero window turns deduplication off and stores no keys") {
+  WalFixture f;
+  f.options.dedupe_window = std::chrono::milliseconds(0);
+  AccountId a = f.create("acme");
+  auto first = f.append(a, {"{1}", "{1}"}, {"m1", "m1"});
+  REQUIRE(first.is_ok());
+  CHECK(first->stored == 2);
+  CHECK(first->duplicates == 0);
+  auto retry = f.append(a, {"{1}"}, {"m1"});
+  REQUIRE(retry.is_ok());
+  CHECK(retry->stored == 1);
+  CHECK(f.read(a).size() == 3);
+  auto report = check_store(f.wal().env());
+  REQUIRE(report.is_ok());
+  CHECK(report->dedupe_entries == 0);
+  f.check_consistent();
+}
+
 TEST_CASE("WalWriter: invalid events of a batch go to dead letters in the same commit") {
   WalFixture f;
   AccountId a = f.create("acme");
