@@ -78,28 +78,40 @@ RESULT[redis_100]=$(redis_run 100)
 kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 
 # ---- spillway -------------------------------------------------------------------------------
+# Twice: as deployed (messageIds deduplicated for 24 h, one dedupe-index entry per event), and
+# with --dedupe-window-s 0, which is the peers' work (neither PostgreSQL's table nor Redis's
+# lists deduplicate).
 export SPILLWAY_ADMIN_TOKEN=bench-token
-"$BIN" serve --data "$WORK/sw" --listen 127.0.0.1:0 --threads 2 --sink null: 2> "$WORK/sw.log" &
-PIDS+=($!)
-PORT=$(spillway_ready_port "$WORK/sw.log") || { echo "spillway did not start"; cat "$WORK/sw.log"; exit 1; }
-curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" "http://127.0.0.1:$PORT/v1/drain/pause"
-for i in $(seq 0 999); do
-  curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/v1/admin/accounts" -H "Authorization: Bearer bench-token" \
-    -H 'Content-Type: application/json' -d "{\"name\":\"bench$i\",\"write_key\":\"wk_bench_$i\"}"
-done
 swrun() {  # swrun SCRIPT EVENTS_PER_REQUEST
   local rps
   rps=$(KEYS=1000 wrk -t2 -c"$CLIENTS" -d"${DURATION}s" -s "$HERE/$1" "http://127.0.0.1:$PORT" | awk '/Requests\/sec/ {print $2}')
   echo "$rps * $2" | bc
 }
-RESULT[sw_1]=$(swrun track.lua 1)
-RESULT[sw_100]=$(swrun batch.lua 100)
+swbench() {  # swbench NAME serve-flags... -> RESULT[NAME_1], RESULT[NAME_100]
+  local name=$1; shift
+  "$BIN" serve --data "$WORK/$name" --listen 127.0.0.1:0 --threads 2 --sink null: "$@" \
+    2> "$WORK/$name.log" &
+  PIDS+=($!)
+  PORT=$(spillway_ready_port "$WORK/$name.log") || { echo "spillway did not start"; cat "$WORK/$name.log"; exit 1; }
+  curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" "http://127.0.0.1:$PORT/v1/drain/pause"
+  for i in $(seq 0 999); do
+    curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/v1/admin/accounts" -H "Authorization: Bearer bench-token" \
+      -H 'Content-Type: application/json' -d "{\"name\":\"bench$i\",\"write_key\":\"wk_bench_$i\"}"
+  done
+  RESULT[${name}_1]=$(swrun track.lua 1)
+  RESULT[${name}_100]=$(swrun batch.lua 100)
+  kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+}
+swbench sw
+swbench swnd --dedupe-window-s 0
 
-printf '\n%-34s %12s %12s %12s\n' "durable events/s, $CLIENTS clients" spillway postgresql redis
+printf '\n%-34s %12s %14s %12s %12s\n' "durable events/s, $CLIENTS clients" spillway "(dedupe off)" postgresql redis
 for n in 1 100; do
-  printf '%-34s %12.0f %12.0f %12.0f\n' "$n event(s) per request/txn" "${RESULT[sw_$n]}" "${RESULT[pg_$n]}" "${RESULT[redis_$n]}"
+  printf '%-34s %12.0f %14.0f %12.0f %12.0f\n' "$n event(s) per request/txn" "${RESULT[sw_$n]}" \
+    "${RESULT[swnd_$n]}" "${RESULT[pg_$n]}" "${RESULT[redis_$n]}"
 done
 for n in 1 100; do
-  printf 'ratio at %3s/txn: spillway/postgresql = %.2f   spillway/redis = %.2f\n' "$n" \
-    "$(echo "${RESULT[sw_$n]} / ${RESULT[pg_$n]}" | bc -l)" "$(echo "${RESULT[sw_$n]} / ${RESULT[redis_$n]}" | bc -l)"
+  printf 'ratio at %3s/txn: spillway/postgresql = %.2f (dedupe off %.2f)   spillway/redis = %.2f (dedupe off %.2f)\n' "$n" \
+    "$(echo "${RESULT[sw_$n]} / ${RESULT[pg_$n]}" | bc -l)" "$(echo "${RESULT[swnd_$n]} / ${RESULT[pg_$n]}" | bc -l)" \
+    "$(echo "${RESULT[sw_$n]} / ${RESULT[redis_$n]}" | bc -l)" "$(echo "${RESULT[swnd_$n]} / ${RESULT[redis_$n]}" | bc -l)"
 done
