@@ -61,7 +61,11 @@ const std::map<std::string, Setter>& keys() {
        }},
       {"sink", text([](ServeConfig& c, const std::string& v) { c.sink = v; })},
       {"sink-ca-file",
-       text([](ServeConfig& c, const std::string& v) { c.sink_http.tls_ca_file = v; })},
+       text([](ServeConfig& c, const std::string& v) { c.sink_http.tls.ca_file = v; })},
+      {"sink-client-cert",
+       text([](ServeConfig& c, const std::string& v) { c.sink_http.tls.client_cert = v; })},
+      {"sink-client-key",
+       text([](ServeConfig& c, const std::string& v) { c.sink_http.tls.client_key = v; })},
       {"threads", integer<unsigned>(1, 256, [](ServeConfig& c, unsigned n) { c.threads = n; })},
       {"admin-token-file",
        text([](ServeConfig& c, const std::string& v) { c.admin_token_file = v; })},
@@ -204,8 +208,13 @@ Status validate(ServeConfig& c) {
   if (c.sink.rfind("http://", 0) != 0 && c.sink.rfind("https://", 0) != 0 &&
       c.sink.rfind("file:", 0) != 0 && c.sink.rfind("null:", 0) != 0)
     return bad("sink", "must be http(s)://..., file:PATH or null:");
-  if (!c.sink_http.tls_ca_file.empty() && c.sink.rfind("https://", 0) != 0)
-    return bad("sink-ca-file", "applies to an https:// sink only");
+  if (c.sink.rfind("https://", 0) != 0) {
+    if (!c.sink_http.tls.ca_file.empty()) return bad("sink-ca-file", "applies to an https:// sink only");
+    if (!c.sink_http.tls.client_cert.empty() || !c.sink_http.tls.client_key.empty())
+      return bad("sink-client-cert", "applies to an https:// sink only");
+  }
+  if (c.sink_http.tls.client_cert.empty() != c.sink_http.tls.client_key.empty())
+    return bad("sink-client-key", "--sink-client-cert and --sink-client-key go together");
   if (c.ingest.max_event_bytes > c.ingest.max_body_bytes)
     return bad("max-event-bytes", "must not exceed --max-body-bytes");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

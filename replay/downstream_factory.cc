@@ -28,11 +28,13 @@ Result<std::unique_ptr<Downstream>> make_downstream(std::string_view url, const 
       SPW_ASSERT(ctx.executor);
       std::shared_ptr<boost::asio::ssl::context> tls;
       if (parsed->scheme == SinkUrl::Scheme::kHttps) {
-        auto made = make_tls_client_context(ctx.http.tls_ca_file);
+        auto made = make_tls_client_context(ctx.http.tls);
         if (!made) return made.status();
         tls = std::move(made).value();
-      } else if (!ctx.http.tls_ca_file.empty()) {
-        return Status::invalid_argument("sink-ca-file is set but the sink URL is not https://");
+      } else if (ctx.http.tls.any()) {
+        return Status::invalid_argument(
+            "sink TLS files (sink-ca-file, sink-client-cert, sink-client-key) need an https:// "
+            "sink URL");
       }
       HttpDownstreamOptions options = ctx.http;
       options.host = parsed->host;

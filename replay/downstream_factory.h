@@ -28,7 +28,7 @@ struct SinkContext {
 // Builds the sink a URL names: http(s):// -> HttpDownstream (https with the TLS context of
 // replay/tls_client_context.h), file: -> FileDownstream (opened now), null: -> NullDownstream.
 // Called once at startup, from app/.
-// Errors: kInvalidArgument for a malformed URL, an unreadable CA file, or a CA file given for
+// Errors: kInvalidArgument for a malformed URL, an unusable TLS file, or TLS files given for
 // a sink that is not https://; kIoError when the file sink or the system CA store cannot be
 // opened.
 Result<std::unique_ptr<Downstream>> make_downstream(std::string_view url, const SinkContext& ctx);

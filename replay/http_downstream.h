@@ -9,6 +9,7 @@
 #include <string>
 
 #include "replay/downstream.h"
+#include "replay/tls_client_context.h"
 
 namespace spillway {
 class Clock;
@@ -40,9 +41,9 @@ struct HttpDownstreamOptions {
   // below the downstream's keep-alive timeout to avoid racing its close.
   std::chrono::milliseconds idle_timeout{30'000};
   std::string user_agent = "spillway/0.1";
-  // https:// only: PEM file of the CA certificates to trust instead of the system store
-  // (a private CA in front of the datastore). Read once at startup by the factory.
-  std::string tls_ca_file;
+  // https:// only: the CA file and client certificate (replay/tls_client_context.h), read once
+  // at startup by the factory.
+  SinkTlsFiles tls;
 };
 
 // The webhook sink: POSTs each batch as JSON (docs/sink.md) over Boost.Beast on the given

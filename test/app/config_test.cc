@@ -60,7 +60,16 @@ TEST_CASE("Config: errors name the flag") {
             .rfind("--sink-ca-file:", 0) == 0);
   auto tls = parse_serve_config({"--sink", "https://h/", "--sink-ca-file", "/ca.pem"});
   REQUIRE(tls.is_ok());
-  CHECK(tls->sink_http.tls_ca_file == "/ca.pem");
+  CHECK(tls->sink_http.tls.ca_file == "/ca.pem");
+  CHECK(parse_serve_config({"--sink", "https://h/", "--sink-client-cert", "/c.pem"})
+            .status()
+            .message()
+            .rfind("--sink-client-key:", 0) == 0);
+  CHECK(parse_serve_config({"--sink", "http://h/", "--sink-client-cert", "/c.pem",
+                            "--sink-client-key", "/c.key"})
+            .status()
+            .message()
+            .rfind("--sink-client-cert:", 0) == 0);
 }
 
 TEST_CASE("Config: listen addresses") {

@@ -13,10 +13,12 @@ namespace {
 
 std::string tls_file(const char* name) { return std::string(SPILLWAY_TLS_DIR) + "/" + name; }
 
-FakeDownstreamOptions tls_fake() {
+// `client_ca`: require a client certificate of that CA (mutual TLS).
+FakeDownstreamOptions tls_fake(const char* client_ca = nullptr) {
   FakeDownstreamOptions o;
   o.tls_cert = tls_file("server.pem");
   o.tls_key = tls_file("server.key");
+  if (client_ca != nullptr) o.tls_client_ca = tls_file(client_ca);
   return o;
 }
 
@@ -53,4 +55,14 @@ TEST_CASE("Replay: an untrusted sink certificate holds the backlog and says why"
   f.kill9();
   f.restart();
   CHECK(f.account("held")["depth"] == 20);
+}
+
+TEST_CASE("Replay: drains to a downstream that requires a client certificate") {
+  ReplayFixture f({"--sink-ca-file", tls_file("ca.pem"), "--sink-client-cert",
+                   tls_file("client.pem"), "--sink-client-key", tls_file("client.key")},
+                  tls_fake("ca.pem"));
+  f.create_account("m1");
+  f.ingest("m1", 0, 25);
+  CHECK(eventually([&] { return f.fake.stats().unique_events >= 25; }));
+  CHECK(report(f.fake).reorders == 0);
 }

@@ -22,14 +22,16 @@ using test::FakeDownstream;
 
 std::string tls_file(const char* name) { return std::string(SPILLWAY_TLS_DIR) + "/" + name; }
 
-// An https fake downstream serving `cert` (a leaf of test/support/tls).
+// An https fake downstream serving `cert` (a leaf of test/support/tls); with `client_ca`, it
+// requires a client certificate of that CA.
 struct TlsFake {
-  explicit TlsFake(const char* cert = "server", int keep_alive_s = 2)
+  explicit TlsFake(const char* cert = "server", int keep_alive_s = 2, const char* client_ca = "")
       : fake([&] {
           test::FakeDownstreamOptions o;
           o.tls_cert = tls_file(cert) + ".pem";
           o.tls_key = tls_file(cert) + ".key";
           o.keep_alive_timeout_s = keep_alive_s;
+          if (*client_ca != '\0') o.tls_client_ca = tls_file(client_ca);
           return o;
         }()) {
     REQUIRE(fake.start().is_ok());
@@ -41,11 +43,16 @@ struct TlsFake {
   FakeDownstream fake;
 };
 
-// A sink made by the factory for `url`, trusting `ca` ("" = the system store).
+// A sink made by the factory for `url`, trusting `ca` ("" = the system store), presenting
+// the client certificate `client` (test/support/tls/CLIENT.pem and .key) when given.
 struct TlsSink {
-  TlsSink(const std::string& url, const std::string& ca) {
+  TlsSink(const std::string& url, const std::string& ca, const char* client = "") {
     SinkContext ctx{io.executor(), &clock, &logger, {}};
-    ctx.http.tls_ca_file = ca;
+    ctx.http.tls.ca_file = ca;
+    if (*client != '\0') {
+      ctx.http.tls.client_cert = tls_file(client) + ".pem";
+      ctx.http.tls.client_key = tls_file(client) + ".key";
+    }
     ctx.http.attempt_timeout = std::chrono::seconds(5);
     auto made = make_downstream(url, ctx);
     INFO(made.status().to_string());
@@ -124,23 +131,54 @@ TEST_CASE("https sink: a pooled TLS connection closed by the server is replaced 
   CHECK(r.kind == Kind::kAccepted);
 }
 
+TEST_CASE("https sink: mutual TLS presents the configured client certificate") {
+  TlsFake tls("server", 2, "ca.pem");
+  {
+    TlsSink s(tls.url("localhost"), tls_file("ca.pem"), "client");
+    const DeliveryResult r = s.send("with-cert");
+    INFO(r.detail);
+    CHECK(r.kind == Kind::kAccepted);
+  }
+  for (const char* client : {"", "other_client"}) {
+    CAPTURE(client);
+    TlsSink s(tls.url("localhost"), tls_file("ca.pem"), client);
+    const DeliveryResult r = s.send("refused");
+    INFO(r.detail);
+    CHECK(r.kind == Kind::kRetryable);
+  }
+  CHECK(tls.fake.deliveries().size() == 3);
+  CHECK(tls.fake.deliveries().front().batch_id == "with-cert");
+}
+
 TEST_CASE("https sink: startup refuses a bad CA file and a CA file without https") {
   SystemClock clock;
   test::CaptureLogger logger;
   test::IoRunner io;
   test::TempDir dir;
   SinkContext ctx{io.executor(), &clock, &logger, {}};
-  ctx.http.tls_ca_file = dir.sub("missing.pem");
+  ctx.http.tls.ca_file = dir.sub("missing.pem");
   auto missing = make_downstream("https://localhost/", ctx);
   REQUIRE_FALSE(missing.is_ok());
   CHECK(missing.status().code() == Status::Code::kInvalidArgument);
   CHECK(missing.status().message().find("missing.pem") != std::string::npos);
-  ctx.http.tls_ca_file = tls_file("server.key");  // a key, not a certificate
+  ctx.http.tls.ca_file = tls_file("server.key");  // a key, not a certificate
   CHECK(make_downstream("https://localhost/", ctx).status().code() ==
         Status::Code::kInvalidArgument);
-  ctx.http.tls_ca_file = tls_file("ca.pem");
+  ctx.http.tls.ca_file = tls_file("ca.pem");
   CHECK(make_downstream("http://localhost/", ctx).status().message().find("https") !=
         std::string::npos);
+  ctx.http.tls.client_cert = tls_file("client.pem");
+  CHECK(make_downstream("https://localhost/", ctx).status().message().find("both") !=
+        std::string::npos);
+  ctx.http.tls.client_key = tls_file("server.key");  // not the client certificate's key
+  const std::string mismatch = make_downstream("https://localhost/", ctx).status().message();
+  INFO(mismatch);
+  CHECK(mismatch.find("client key") != std::string::npos);
+  CHECK(mismatch.find("server.key") != std::string::npos);
+  ctx.http.tls.client_key = tls_file("client.key");
+  auto ok = make_downstream("https://localhost/", ctx);
+  REQUIRE(ok.is_ok());
+  (*ok)->stop();
 }
 
 }  // namespace

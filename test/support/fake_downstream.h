@@ -36,6 +36,8 @@ struct FakeDownstreamOptions {
   // (test/support/tls/); url() then starts with https://.
   std::string tls_cert;
   std::string tls_key;
+  // With TLS: require a client certificate signed by this CA (mutual TLS).
+  std::string tls_client_ca;
 };
 
 // A scriptable webhook receiver for tests, the reliability suite and the outage drill

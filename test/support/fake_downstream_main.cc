@@ -19,7 +19,7 @@ using spillway::test::FakeDownstreamOptions;
 constexpr const char* kUsage =
     "usage: spillway-fake-downstream [--host H] [--port N] [--control-port N]\n"
     "         [--log CSV] [--log-message-ids] [--keep-payloads] [--threads N]\n"
-    "         [--script JSON] [--tls-cert PEM --tls-key PEM]\n"
+    "         [--script JSON] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
     "  --port 0 / --control-port 0 pick free ports (default).\n"
     "  --log writes timestamp,account,seq,enqueue_time (fairsim.py analyze format);\n"
     "  --log-message-ids adds a message_id column (the event's messageId).\n"
@@ -56,6 +56,8 @@ bool parse_args(int argc, char** argv, Args& args) {
       args.options.tls_cert = argv[++i];
     } else if (a == "--tls-key") {
       args.options.tls_key = argv[++i];
+    } else if (a == "--tls-client-ca") {
+      args.options.tls_client_ca = argv[++i];
     } else if (a == "--script") {
       args.script = argv[++i];
     } else {
