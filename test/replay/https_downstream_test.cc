@@ -1,6 +1,9 @@
 // The https:// sink through the factory, against the fake downstream serving the committed
 // test certificates (test/support/tls/make_certs.sh).
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -118,6 +121,48 @@ TEST_CASE("https sink: an untrusted or misnamed certificate is retryable and del
     CHECK(s.send("b").kind == Kind::kRetryable);
     CHECK(tls.fake.stats().unique_events == 0);
   }
+}
+
+// A loopback listener that never accepts: the kernel completes TCP connects into its backlog,
+// and nothing ever answers the TLS ClientHello.
+struct SilentListener {
+  SilentListener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    REQUIRE(::listen(fd, 16) == 0);
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { ::close(fd); }
+  int fd = -1;
+  int port = 0;
+};
+
+TEST_CASE("https sink: a peer that never answers the handshake times out in that phase") {
+  SilentListener silent;
+  SinkContext ctx{};
+  SystemClock clock;
+  test::CaptureLogger logger;
+  test::IoRunner io;
+  ctx.executor = io.executor();
+  ctx.clock = &clock;
+  ctx.logger = &logger;
+  ctx.http.tls.ca_file = tls_file("ca.pem");
+  ctx.http.attempt_timeout = std::chrono::milliseconds(300);
+  auto sink = make_downstream("https://127.0.0.1:" + std::to_string(silent.port) + "/", ctx);
+  REQUIRE(sink.is_ok());
+  const auto start = std::chrono::steady_clock::now();
+  const DeliveryResult r = deliver_sync(**sink, batch_of("hs", "acme", 1, 1));
+  INFO(r.detail);
+  CHECK(r.kind == Kind::kRetryable);
+  CHECK(r.detail.find("timeout after 300 ms during tls handshake") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  (*sink)->stop();
 }
 
 TEST_CASE("https sink: a pooled TLS connection closed by the server is replaced silently") {
