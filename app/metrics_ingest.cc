@@ -22,6 +22,10 @@ void write_ingest_metrics(PrometheusText& out, const ingest::IngestMetrics& metr
     out.sample("spillway_ingest_rejections_total", {{"reason", reason}},
                static_cast<double>(count));
   }
+  out.family("spillway_ingest_request_duration_seconds", "histogram",
+             "Time from a fully read ingest request to its response, including the wait for "
+             "the commit holding its events (socket time excluded).");
+  out.histogram("spillway_ingest_request_duration_seconds", {}, metrics.ingest_latency());
   out.counter("spillway_ingest_events_total", "Events stored (acknowledged after fsync).",
               static_cast<double>(metrics.events()));
   out.counter("spillway_ingest_bytes_total", "Payload bytes of the events stored.",

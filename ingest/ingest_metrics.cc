@@ -30,6 +30,11 @@ void IngestMetrics::count_response(size_t route, const HttpResponse& response) {
   rejections_[code] += 1;
 }
 
+void IngestMetrics::observe_ingest_latency(size_t route, double seconds) {
+  if (route >= routes_.size() || routes_[route].route.kind != RouteKind::kIngest) return;
+  ingest_latency_.observe(seconds);
+}
+
 void IngestMetrics::count_stored(uint64_t events, uint64_t bytes, uint64_t duplicates,
                                  uint64_t invalid) {
   events_.fetch_add(events, std::memory_order_relaxed);

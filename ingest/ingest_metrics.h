@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/histogram.h"
+
 namespace spillway::ingest {
 
 struct HttpResponse;
@@ -41,6 +43,11 @@ class IngestMetrics {
   void count_response(size_t route, const HttpResponse& response);
   // Counts the outcome of one committed append.
   void count_stored(uint64_t events, uint64_t bytes, uint64_t duplicates, uint64_t invalid);
+  // Seconds an ingest route took from dispatch (the request fully read) to its response,
+  // which for a stored event includes the wait for the commit. Operations routes are not
+  // observed: a slow backlog query must not hide in the ingest latency.
+  void observe_ingest_latency(size_t route, double seconds);
+  HistogramCounts ingest_latency() const { return ingest_latency_.snapshot(); }
 
   struct RequestCount {
     std::string method;  // "" for unrouted
@@ -70,6 +77,7 @@ class IngestMetrics {
   std::vector<Slot> routes_;
   Slot unrouted_ = make_slot({"", "unrouted", RouteKind::kIngest});
   std::atomic<uint64_t> events_{0}, bytes_{0}, duplicates_{0}, invalid_{0};
+  Histogram ingest_latency_{Histogram::latency_seconds()};
   mutable std::mutex mu_;
   // Guarded by mu_. Keys are the fixed error codes of ingest/responses.h (bounded set).
   std::map<std::string, uint64_t> rejections_;

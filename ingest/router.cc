@@ -1,5 +1,6 @@
 #include "ingest/router.h"
 
+#include <chrono>
 #include <exception>
 
 #include "ingest/responses.h"
@@ -70,8 +71,11 @@ void Router::set_metrics(IngestMetrics& metrics) {
 
 Responder Router::counted(size_t index, const Responder& respond) const {
   if (metrics_ == nullptr) return respond;
-  return Responder([metrics = metrics_, index, respond](HttpResponse r) {
+  const auto start = std::chrono::steady_clock::now();
+  return Responder([metrics = metrics_, index, respond, start](HttpResponse r) {
     metrics->count_response(index, r);
+    metrics->observe_ingest_latency(
+        index, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     respond(std::move(r));
   });
 }

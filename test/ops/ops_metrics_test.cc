@@ -58,6 +58,9 @@ TEST_CASE("metrics: ingest, store, replay and backlog numbers follow the traffic
   CHECK(m["spillway_backlog_accounts_behind"] == 3);
   CHECK(m["spillway_dead_letters"] == 2);
   CHECK(m["spillway_commit_latency_seconds_count"] >= 4);
+  // Ingest routes only: the four stored batches and the 401, not the admin calls.
+  CHECK(m["spillway_ingest_request_duration_seconds_count"] == 5);
+  CHECK(m["spillway_ingest_request_duration_seconds_sum"] > 0);
   CHECK(m["spillway_commit_group_operations_count"] >= 4);
   CHECK(m["spillway_store_map_used_bytes"] > 0);
   CHECK(m["spillway_store_file_size_bytes"] > 0);
