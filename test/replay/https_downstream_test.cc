@@ -123,6 +123,28 @@ TEST_CASE("https sink: an untrusted or misnamed certificate is retryable and del
   }
 }
 
+TEST_CASE("https sink: once the downstream serves a valid certificate, delivery resumes") {
+  int port = 0;
+  std::unique_ptr<TlsSink> sink;
+  {
+    TlsFake misnamed("wrong_host");
+    port = misnamed.fake.port();
+    sink = std::make_unique<TlsSink>(misnamed.url("localhost"), tls_file("ca.pem"));
+    CHECK(sink->send("before").kind == Kind::kRetryable);
+    CHECK(sink->idle() == 0);  // a failed handshake is never pooled
+  }
+  // The downstream fixes its certificate (same port); the same sink object, no restart.
+  test::FakeDownstreamOptions o;
+  o.port = port;
+  o.tls_cert = tls_file("server.pem");
+  o.tls_key = tls_file("server.key");
+  FakeDownstream fixed(o);
+  REQUIRE(fixed.start().is_ok());
+  const DeliveryResult r = sink->send("after");
+  INFO(r.detail);
+  CHECK(r.kind == Kind::kAccepted);
+}
+
 // A loopback listener that never accepts: the kernel completes TCP connects into its backlog,
 // and nothing ever answers the TLS ClientHello.
 struct SilentListener {
