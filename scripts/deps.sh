@@ -6,7 +6,7 @@ set -euo pipefail
 SPILLWAY_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config
   liblmdb-dev lmdb-utils libboost1.81-dev nlohmann-json3-dev libcpp-httplib-dev
-  libssl-dev zlib1g-dev ca-certificates
+  libssl-dev zlib1g-dev ca-certificates libjemalloc-dev
 )
 SPILLWAY_TEST_PACKAGES=(
   doctest-dev libbenchmark-dev strace curl python3 procps
