@@ -209,7 +209,8 @@ Status validate(ServeConfig& c) {
       c.sink.rfind("file:", 0) != 0 && c.sink.rfind("null:", 0) != 0)
     return bad("sink", "must be http(s)://..., file:PATH or null:");
   if (c.sink.rfind("https://", 0) != 0) {
-    if (!c.sink_http.tls.ca_file.empty()) return bad("sink-ca-file", "applies to an https:// sink only");
+    if (!c.sink_http.tls.ca_file.empty())
+      return bad("sink-ca-file", "applies to an https:// sink only");
     if (!c.sink_http.tls.client_cert.empty() || !c.sink_http.tls.client_key.empty())
       return bad("sink-client-cert", "applies to an https:// sink only");
   }

@@ -1,8 +1,8 @@
 #include "replay/http_downstream.h"
 
-#include <atomic>
 #include <openssl/err.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -65,8 +65,8 @@ TEST_CASE("Config: errors name the flag") {
             .status()
             .message()
             .rfind("--sink-client-key:", 0) == 0);
-  CHECK(parse_serve_config({"--sink", "http://h/", "--sink-client-cert", "/c.pem",
-                            "--sink-client-key", "/c.key"})
+  CHECK(parse_serve_config(
+            {"--sink", "http://h/", "--sink-client-cert", "/c.pem", "--sink-client-key", "/c.key"})
             .status()
             .message()
             .rfind("--sink-client-cert:", 0) == 0);

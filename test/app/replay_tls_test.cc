@@ -44,9 +44,8 @@ TEST_CASE("Replay: an untrusted sink certificate holds the backlog and says why"
   f.ingest("held", 0, 20);
   CHECK(eventually([&] {
     const json a = f.account("held");
-    return a["last_error"].is_string() &&
-           a["last_error"].get<std::string>().find("certificate verify failed") !=
-               std::string::npos;
+    return a["last_error"].is_string() && a["last_error"].get<std::string>().find(
+                                              "certificate verify failed") != std::string::npos;
   }));
   CHECK(f.fake.stats().accepted_events == 0);
   CHECK(f.account("held")["depth"] == 20);

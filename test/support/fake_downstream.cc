@@ -48,9 +48,9 @@ std::string deliveries_ndjson(const std::vector<FakeDelivery>& ds) {
 // `tls`: the deliveries listener of an https:// fake (the control listener stays plain).
 std::unique_ptr<httplib::Server> make_server(const FakeDownstreamOptions& o, bool tls) {
   const char* client_ca = o.tls_client_ca.empty() ? nullptr : o.tls_client_ca.c_str();
-  auto srv = tls ? std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str(),
-                                                        client_ca)
-                 : std::make_unique<httplib::Server>();
+  auto srv =
+      tls ? std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str(), client_ca)
+          : std::make_unique<httplib::Server>();
   const size_t threads = o.threads;
   srv->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // A real downstream answers without Nagle stalls: httplib writes the status line and the
@@ -188,7 +188,8 @@ int FakeDownstream::port() const {
 }
 
 std::string FakeDownstream::url() const {
-  return (options_.tls_cert.empty() ? "http://" : "https://") + options_.host + ":" + std::to_string(port()) + "/events";
+  return (options_.tls_cert.empty() ? "http://" : "https://") + options_.host + ":" +
+         std::to_string(port()) + "/events";
 }
 
 FakeScript FakeDownstream::script() const {
