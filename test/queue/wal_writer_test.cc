@@ -169,6 +169,14 @@ TEST_CASE("WalWriter: a zero window turns deduplication off and stores no keys")
   REQUIRE(retry.is_ok());
   CHECK(retry->stored == 1);
   CHECK(f.read(a).size() == 3);
+  // More keys in one commit than pruning removes per commit (256): a zero window that still
+  // wrote its entries would leave some behind.
+  std::vector<std::string> payloads(300, "{2}");
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) keys.push_back("k" + std::to_string(i));
+  auto many = f.append(a, payloads, keys);
+  REQUIRE(many.is_ok());
+  CHECK(many->stored == 300);
   auto report = check_store(f.wal().env());
   REQUIRE(report.is_ok());
   CHECK(report->dedupe_entries == 0);
