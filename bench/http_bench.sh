@@ -6,8 +6,8 @@
 # for single-event POST /v1/track with 1 write key and 1,000 keys round-robin, and
 # POST /v1/batch of 100 events over 1,000 accounts; single-event /v1/track with 1 key again with
 # deduplication off (--dedupe-window-s 0: the cost of remembering messageIds); then
-# bench/queue_ceiling (the queue's raw
-# group-commit ceiling, 64 appends in flight, no HTTP) for the same patterns. Prints ratios.
+# bench/queue_ceiling (the queue's raw group-commit ceiling, 64 appends in flight, no HTTP) for
+# the same patterns. Prints ratios.
 # usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2)
 set -euo pipefail
 BUILD=${1:-build-ingest}
@@ -30,6 +30,15 @@ start() {  # start LOG args... ; sets PID and PORT
   PORT=$(spillway_ready_port "$log") || { echo "server did not start"; cat "$log"; exit 1; }
 }
 stop() { kill -TERM "$PID"; wait "$PID" || true; PID=; }
+# serve NAME [flags...]: the real server on a fresh data dir, draining paused (ingest only:
+# draining would add settle commits to the same writer, which the outage drill measures).
+serve() {
+  local name=$1; shift
+  start "$WORK/$name.log" "$BIN" serve --data "$WORK/$name" --listen 127.0.0.1:0 --threads 2 \
+    --sink null: "$@"
+  curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" \
+    "http://127.0.0.1:$PORT/v1/drain/pause"
+}
 
 run_wrk() {  # run_wrk NAME SCRIPT KEYS EVENTS_PER_REQUEST -> prints a result line
   local out
@@ -60,11 +69,7 @@ run_wrk noop_batch100 batch.lua 1000 100
 stop
 
 export SPILLWAY_ADMIN_TOKEN=bench-token
-start "$WORK/serve.log" "$BIN" serve --data "$WORK/data" --listen 127.0.0.1:0 --threads 2 \
-  --sink null:
-# Ingest only: draining would add settle commits to the same writer (measured by the drill).
-curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" \
-  "http://127.0.0.1:$PORT/v1/drain/pause"
+serve data
 create_accounts 0 0
 run_wrk real_track_1key track.lua 1 1
 create_accounts 1 999
@@ -73,10 +78,7 @@ run_wrk real_batch100_1000keys batch.lua 1000 100
 stop
 
 # The same single-event load with deduplication off: what remembering messageIds costs.
-start "$WORK/serve_nodedupe.log" "$BIN" serve --data "$WORK/data_nodedupe" \
-  --listen 127.0.0.1:0 --threads 2 --sink null: --dedupe-window-s 0
-curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" \
-  "http://127.0.0.1:$PORT/v1/drain/pause"
+serve data_nodedupe --dedupe-window-s 0
 create_accounts 0 0
 run_wrk real_track_1key_nodedupe track.lua 1 1
 stop

@@ -32,9 +32,10 @@ struct SchedulerOptions {
   // turns in the tail of a drain but leaves the downstream idle between round trips.
   uint64_t pipeline_events = 1500;
   // Catchup only: priority credit, in events of backlog, an account earns per event delivered
-  // to the others while it waits. Default 0.1: an account of depth d is served at the latest
-  // after about 10 d events went to others. Higher bounds the wait of a large account more
-  // tightly but behaves more like FIFO; 0 is pure smallest-first.
+  // to the others while it waits. Default 0.1: among accounts that were already waiting, one
+  // of depth d is served after about d / 0.1 = 10 d events went to others; against accounts
+  // that keep arriving fresh the bound is looser (catchup_scheduler.h). Higher bounds the wait
+  // of a large account more tightly but behaves more like FIFO; 0 is pure smallest-first.
   double aging_per_event = 0.1;
 };
 

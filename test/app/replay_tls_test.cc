@@ -2,30 +2,14 @@
 // the committed test certificates (test/support/tls/).
 #include <doctest/doctest.h>
 
-#include <thread>
-
 #include "test/app/replay_fixture.h"
+#include "test/support/tls_files.h"
 
 using namespace spillway::test;
 using json = nlohmann::json;
 
-namespace {
-
-std::string tls_file(const char* name) { return std::string(SPILLWAY_TLS_DIR) + "/" + name; }
-
-// `client_ca`: require a client certificate of that CA (mutual TLS).
-FakeDownstreamOptions tls_fake(const char* client_ca = nullptr) {
-  FakeDownstreamOptions o;
-  o.tls_cert = tls_file("server.pem");
-  o.tls_key = tls_file("server.key");
-  if (client_ca != nullptr) o.tls_client_ca = tls_file(client_ca);
-  return o;
-}
-
-}  // namespace
-
 TEST_CASE("Replay: drains over https to a downstream whose CA is given by --sink-ca-file") {
-  ReplayFixture f({"--sink-ca-file", tls_file("ca.pem")}, tls_fake());
+  ReplayFixture f({"--sink-ca-file", tls_file("ca.pem")}, tls_fake_options());
   REQUIRE(f.fake.url().rfind("https://", 0) == 0);
   for (const char* a : {"t1", "t2"}) f.create_account(a);
   f.ingest("t1", 0, 40);
@@ -39,7 +23,7 @@ TEST_CASE("Replay: drains over https to a downstream whose CA is given by --sink
 }
 
 TEST_CASE("Replay: an untrusted sink certificate holds the backlog and says why") {
-  ReplayFixture f({"--sink-ca-file", tls_file("other_ca.pem")}, tls_fake());
+  ReplayFixture f({"--sink-ca-file", tls_file("other_ca.pem")}, tls_fake_options());
   f.create_account("held");
   f.ingest("held", 0, 20);
   CHECK(eventually([&] {
@@ -59,7 +43,7 @@ TEST_CASE("Replay: an untrusted sink certificate holds the backlog and says why"
 TEST_CASE("Replay: drains to a downstream that requires a client certificate") {
   ReplayFixture f({"--sink-ca-file", tls_file("ca.pem"), "--sink-client-cert",
                    tls_file("client.pem"), "--sink-client-key", tls_file("client.key")},
-                  tls_fake("ca.pem"));
+                  tls_fake_options("server", "ca.pem"));
   f.create_account("m1");
   f.ingest("m1", 0, 25);
   CHECK(eventually([&] { return f.fake.stats().unique_events >= 25; }));

@@ -14,6 +14,7 @@
 #include "test/support/capture_logger.h"
 #include "test/support/fake_downstream.h"
 #include "test/support/temp_dir.h"
+#include "test/support/tls_files.h"
 
 namespace spillway::replay {
 namespace {
@@ -22,19 +23,16 @@ using Kind = DeliveryResult::Kind;
 using test::batch_of;
 using test::deliver_sync;
 using test::FakeDownstream;
-
-std::string tls_file(const char* name) { return std::string(SPILLWAY_TLS_DIR) + "/" + name; }
+using test::tls_fake_options;
+using test::tls_file;
 
 // An https fake downstream serving `cert` (a leaf of test/support/tls); with `client_ca`, it
 // requires a client certificate of that CA.
 struct TlsFake {
   explicit TlsFake(const char* cert = "server", int keep_alive_s = 2, const char* client_ca = "")
       : fake([&] {
-          test::FakeDownstreamOptions o;
-          o.tls_cert = tls_file(cert) + ".pem";
-          o.tls_key = tls_file(cert) + ".key";
+          test::FakeDownstreamOptions o = tls_fake_options(cert, client_ca);
           o.keep_alive_timeout_s = keep_alive_s;
-          if (*client_ca != '\0') o.tls_client_ca = tls_file(client_ca);
           return o;
         }()) {
     REQUIRE(fake.start().is_ok());
@@ -49,14 +47,15 @@ struct TlsFake {
 // A sink made by the factory for `url`, trusting `ca` ("" = the system store), presenting
 // the client certificate `client` (test/support/tls/CLIENT.pem and .key) when given.
 struct TlsSink {
-  TlsSink(const std::string& url, const std::string& ca, const char* client = "") {
+  TlsSink(const std::string& url, const std::string& ca, const char* client = "",
+          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     SinkContext ctx{io.executor(), &clock, &logger, {}};
     ctx.http.tls.ca_file = ca;
     if (*client != '\0') {
-      ctx.http.tls.client_cert = tls_file(client) + ".pem";
-      ctx.http.tls.client_key = tls_file(client) + ".key";
+      ctx.http.tls.client_cert = tls_file(std::string(client) + ".pem");
+      ctx.http.tls.client_key = tls_file(std::string(client) + ".key");
     }
-    ctx.http.attempt_timeout = std::chrono::seconds(5);
+    ctx.http.attempt_timeout = timeout;
     auto made = make_downstream(url, ctx);
     INFO(made.status().to_string());
     REQUIRE(made.is_ok());
@@ -134,10 +133,8 @@ TEST_CASE("https sink: once the downstream serves a valid certificate, delivery 
     CHECK(sink->idle() == 0);  // a failed handshake is never pooled
   }
   // The downstream fixes its certificate (same port); the same sink object, no restart.
-  test::FakeDownstreamOptions o;
+  test::FakeDownstreamOptions o = tls_fake_options();
   o.port = port;
-  o.tls_cert = tls_file("server.pem");
-  o.tls_key = tls_file("server.key");
   FakeDownstream fixed(o);
   REQUIRE(fixed.start().is_ok());
   const DeliveryResult r = sink->send("after");
@@ -167,24 +164,14 @@ struct SilentListener {
 
 TEST_CASE("https sink: a peer that never answers the handshake times out in that phase") {
   SilentListener silent;
-  SinkContext ctx{};
-  SystemClock clock;
-  test::CaptureLogger logger;
-  test::IoRunner io;
-  ctx.executor = io.executor();
-  ctx.clock = &clock;
-  ctx.logger = &logger;
-  ctx.http.tls.ca_file = tls_file("ca.pem");
-  ctx.http.attempt_timeout = std::chrono::milliseconds(300);
-  auto sink = make_downstream("https://127.0.0.1:" + std::to_string(silent.port) + "/", ctx);
-  REQUIRE(sink.is_ok());
+  TlsSink s("https://127.0.0.1:" + std::to_string(silent.port) + "/", tls_file("ca.pem"), "",
+            std::chrono::milliseconds(300));
   const auto start = std::chrono::steady_clock::now();
-  const DeliveryResult r = deliver_sync(**sink, batch_of("hs", "acme", 1, 1));
+  const DeliveryResult r = s.send("hs", 1);
   INFO(r.detail);
   CHECK(r.kind == Kind::kRetryable);
   CHECK(r.detail.find("timeout after 300 ms during tls handshake") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
-  (*sink)->stop();
 }
 
 TEST_CASE("https sink: a pooled TLS connection closed by the server is replaced silently") {
