@@ -1,13 +1,22 @@
 // Appends, settles and dedupe pruning: the operations that move events in and out of the queue.
+#include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/record_codec.h"
 
 namespace spillway::queue::detail {
 namespace {
 
-Status check_quotas(TxnContext& ctx, const AccountRecord& rec, uint64_t bytes) {
+uint64_t request_bytes(const AppendRequest& r) {
+  uint64_t n = 0;
+  for (const EventIn& e : r.events) n += e.payload.size();
+  return n;
+}
+
+// Spends the group's disk budget last, so a request refused for another reason costs nothing.
+Status check_quotas(TxnContext& ctx, const AccountRecord& rec, const AppendRequest& request) {
   const WalOptions& o = ctx.options();
   if (ctx.ingest_refused) return Status::unavailable(ctx.refusal_reason);
+  const uint64_t bytes = request_bytes(request);
   if (o.max_total_bytes > 0 && ctx.total_bytes() + bytes > o.max_total_bytes) {
     return Status::unavailable("global byte quota reached (" + std::to_string(o.max_total_bytes) +
                                " bytes queued)");
@@ -16,6 +25,14 @@ Status check_quotas(TxnContext& ctx, const AccountRecord& rec, uint64_t bytes) {
     return Status::resource_exhausted("account " + rec.name + " is over its byte quota (" +
                                       std::to_string(o.max_account_bytes) + " bytes queued)");
   }
+  uint64_t dead_bytes = 0;
+  for (const RejectedIn& bad : request.rejected) dead_bytes += bad.payload.size();
+  const uint64_t cost =
+      IngestGate::append_cost(bytes + dead_bytes, request.events.size() + request.rejected.size());
+  if (cost > ctx.append_budget) {
+    return Status::unavailable(IngestGate::disk_reason(ctx.free_disk, o.min_free_disk_bytes));
+  }
+  ctx.append_budget -= cost;
   return Status::ok();
 }
 
@@ -73,12 +90,6 @@ Status store_rejected(TxnContext& ctx, AccountRecord& rec, const RejectedIn& bad
   return Status::ok();
 }
 
-uint64_t request_bytes(const AppendRequest& r) {
-  uint64_t n = 0;
-  for (const EventIn& e : r.events) n += e.payload.size();
-  return n;
-}
-
 Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const EventIn& ev,
                                  int64_t recv_ms) {
   if (ev.idempotency_key.empty() || ctx.options().dedupe_window.count() == 0) {
@@ -102,7 +113,7 @@ Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const Even
 Result<AppendResult> apply_append(TxnContext& ctx, const AppendRequest& request) {
   AccountRecord* rec = ctx.account(request.account);
   if (rec == nullptr) return Status::not_found("unknown account");
-  if (Status s = check_quotas(ctx, *rec, request_bytes(request)); !s.is_ok()) return s;
+  if (Status s = check_quotas(ctx, *rec, request); !s.is_ok()) return s;
   AppendResult result;
   result.outcomes.reserve(request.events.size());
   for (const EventIn& ev : request.events) {

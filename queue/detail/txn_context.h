@@ -36,6 +36,10 @@ class TxnContext {
   // Set by the writer when appends must be refused (watermark, disk); reason for the status.
   bool ingest_refused = false;
   std::string refusal_reason;
+  // Bytes of IngestGate::append_cost() the appends of this group may still spend, and the
+  // free disk estimate behind it (for the refusal message).
+  uint64_t append_budget = UINT64_MAX;
+  uint64_t free_disk = UINT64_MAX;
   // Next account id to assign; the writer keeps it across transactions.
   uint32_t next_account_id = 1;
   bool next_account_id_changed = false;

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "test/queue/wal_fixture.h"
@@ -87,13 +90,72 @@ TEST_CASE("WalWriter: pages freed by settles count as free disk, so ingest resum
   f.options.faults = &faults;
   f.options.min_free_disk_bytes = 256 << 10;
   AccountId a = f.create("acme");
-  for (int i = 0; i < 40; ++i) REQUIRE(f.append(a, {std::string(8 << 10, 'x')}).is_ok());
+  for (int i = 0; i < 40; ++i) REQUIRE(f.append(a, {std::string(80 << 10, 'x')}).is_ok());
   REQUIRE(f.settle(a, seqs_of(f.read(a))).is_ok());
   REQUIRE(f.append(a, {"{}"}).is_ok());  // one more commit: the freed pages are reusable
   faults.free = 1000;
   wait_for_gate();
   CHECK_FALSE(f.wal().writer().ingest_refused());
   CHECK(f.append(a, {"{1}"}).is_ok());
+}
+
+// A filesystem of fixed capacity holding only the data file: what a small tmpfs does, with
+// no statvfs in between. The gate must see the file's growth between its statvfs reads.
+class SmallDisk final : public FaultInjector {
+ public:
+  SmallDisk(std::string data_file, int64_t capacity)
+      : file_(std::move(data_file)), cap_(capacity) {}
+  int before_commit() override { return 0; }
+  int64_t free_disk_bytes() override {
+    std::error_code ec;
+    auto size = static_cast<int64_t>(std::filesystem::file_size(file_, ec));
+    return std::max<int64_t>(0, cap_ - (ec ? 0 : size));
+  }
+
+ private:
+  std::string file_;
+  int64_t cap_;
+};
+
+// Regression (reliability suite FM-06 in CI): statvfs was read every 100 ms only, and ingest
+// on a fast disk went through a 12 MiB reserve in one gap, so a commit failed with EIO.
+TEST_CASE("WalWriter: the disk reserve holds between statvfs reads, one commit at a time") {
+  WalFixture f;
+  const int64_t reserve = 4 << 20;
+  auto disk = std::make_unique<SmallDisk>(f.options.dir + "/data.mdb", reserve + (3 << 20));
+  f.options.faults = disk.get();
+  f.options.min_free_disk_bytes = reserve;
+  AccountId a = f.create("acme");
+  int stored = 0;
+  Status refused;
+  for (int i = 0; i < 200 && refused.is_ok(); ++i) {
+    auto r = f.append(a, {std::string(64 << 10, 'x')});  // 64 KiB: about 100 per 100 ms here
+    if (r.is_ok()) stored += 1;
+    refused = r.status();
+  }
+  CHECK(refused.code() == Status::Code::kUnavailable);
+  CHECK(refused.message().find("disk") != std::string::npos);
+  // 3 MiB above the reserve holds at most 48 such events; the gate closes 1.25 MiB before it.
+  CHECK(stored >= 12);
+  CHECK(disk->free_disk_bytes() >= reserve);
+  CHECK(f.wal().writer().ingest_refused());
+  CHECK(f.settle(a, {1}).is_ok());  // deletes still commit from the reserve
+}
+
+TEST_CASE("WalWriter: one request larger than the room above the reserve is refused alone") {
+  WalFixture f;
+  DiskFaults faults;
+  f.options.faults = &faults;
+  f.options.min_free_disk_bytes = 1 << 20;
+  faults.free = (1 << 20) + (2 << 20);  // 2 MiB above the reserve, constant
+  AccountId a = f.create("acme");
+  auto big = f.append(a, {std::string(1 << 20, 'x'), std::string(1 << 20, 'y')});
+  CHECK(big.status().code() == Status::Code::kUnavailable);
+  CHECK(big.status().message().find("disk") != std::string::npos);
+  CHECK_FALSE(f.wal().writer().ingest_refused());
+  CHECK(f.append(a, {std::string(64 << 10, 'z')}).is_ok());
+  CHECK(f.read(a).size() == 1);
+  f.check_consistent();
 }
 
 TEST_CASE("WalWriter: the map watermark refuses ingest before the map is full") {
