@@ -8,7 +8,8 @@
 # deduplication off (--dedupe-window-s 0: the cost of remembering messageIds); then
 # bench/queue_ceiling (the queue's raw group-commit ceiling, 64 appends in flight, no HTTP) for
 # the same patterns. Prints ratios.
-# usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2)
+# usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2,
+#        PREFILL_S=30: seconds of /v1/batch load before the prefilled-store row; 0 skips it)
 set -euo pipefail
 BUILD=${1:-build-ingest}
 BIN=$BUILD/app/spillway
@@ -77,6 +78,22 @@ run_wrk real_track_1000keys track.lua 1000 1
 run_wrk real_batch100_1000keys batch.lua 1000 100
 stop
 
+# The same single-event load on a store that already remembers many messageIds: the dedupe
+# index of a 24-hour window is large, and each new key dirties a random leaf of it. The store
+# is filled first with /v1/batch for PREFILL_S seconds (draining paused, so the events stay
+# queued, as during an outage).
+if [ "${PREFILL_S:-30}" -gt 0 ]; then
+  serve data_full
+  create_accounts 0 0
+  KEYS=1 wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S:-30}s" -s "$HERE/batch.lua" \
+    "http://127.0.0.1:$PORT" > "$WORK/prefill.txt"
+  remembered=$(curl -s "http://127.0.0.1:$PORT/v1/backlog" -H "Authorization: Bearer bench-token" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["events"])')
+  echo "prefill: $remembered events queued, each messageId remembered"
+  run_wrk real_track_1key_prefilled track.lua 1 1
+  stop
+fi
+
 # The same single-event load with deduplication off: what remembering messageIds costs.
 serve data_nodedupe --dedupe-window-s 0
 create_accounts 0 0
@@ -95,6 +112,9 @@ printf 'track 1 key      : real/noop = %.2f   real/queue ceiling = %.2f\n' \
 printf 'track 1 key, dedupe off: real/noop = %.2f   dedupe off/on = %.2f\n' \
   "$(echo "$(r real_track_1key_nodedupe) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1key_nodedupe) / $(r real_track_1key)" | bc -l)"
+[ -n "$(r real_track_1key_prefilled)" ] && printf 'track 1 key, prefilled store: real/noop = %.2f   prefilled/fresh = %.2f\n' \
+  "$(echo "$(r real_track_1key_prefilled) / $(r noop_track_1key)" | bc -l)" \
+  "$(echo "$(r real_track_1key_prefilled) / $(r real_track_1key)" | bc -l)"
 printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
   "$(echo "$(r real_track_1000keys) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1000keys) / $(c single_1000_accounts)" | bc -l)"
