@@ -78,22 +78,6 @@ run_wrk real_track_1000keys track.lua 1000 1
 run_wrk real_batch100_1000keys batch.lua 1000 100
 stop
 
-# The same single-event load on a store that already remembers many messageIds: the dedupe
-# index of a 24-hour window is large, and each new key dirties a random leaf of it. The store
-# is filled first with /v1/batch for PREFILL_S seconds (draining paused, so the events stay
-# queued, as during an outage).
-if [ "${PREFILL_S:-30}" -gt 0 ]; then
-  serve data_full
-  create_accounts 0 0
-  KEYS=1 wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S:-30}s" -s "$HERE/batch.lua" \
-    "http://127.0.0.1:$PORT" > "$WORK/prefill.txt"
-  remembered=$(curl -s "http://127.0.0.1:$PORT/v1/backlog" -H "Authorization: Bearer bench-token" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["events"])')
-  echo "prefill: $remembered events queued, each messageId remembered"
-  run_wrk real_track_1key_prefilled track.lua 1 1
-  stop
-fi
-
 # The same single-event load with deduplication off: what remembering messageIds costs.
 serve data_nodedupe --dedupe-window-s 0
 create_accounts 0 0
@@ -102,6 +86,34 @@ stop
 
 echo "== queue raw group-commit ceiling (no HTTP, 64 appends in flight)"
 "$CEILING" "$WORK/ceiling" "${DURATION%s}" | tee "$WORK/ceiling.txt"
+
+# Last, because its large store keeps the disk busy writing back for a while after it stops.
+# The same single-event load on a store that already remembers many messageIds: the dedupe
+# index of a 24-hour window is large, and each new key dirties a random leaf of it. The store
+# is filled first with /v1/batch for PREFILL_S seconds (draining paused, so the events stay
+# queued, as during an outage).
+# prefilled NAME SCRIPT KEYS EVENTS_PER_REQUEST [flags...]: fill a fresh store with /v1/batch
+# over the same KEYS write keys for PREFILL_S seconds, then measure SCRIPT on it.
+prefilled() {
+  local name=$1 script=$2 keys=$3 per=$4; shift 4
+  serve "$name" "$@"
+  create_accounts 0 $((keys - 1))
+  KEYS=$keys wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S:-30}s" -s "$HERE/batch.lua" \
+    "http://127.0.0.1:$PORT" > "$WORK/prefill.txt"
+  local queued
+  queued=$(curl -s "http://127.0.0.1:$PORT/v1/backlog" -H "Authorization: Bearer bench-token" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["events"])')
+  echo "prefill ($name): $queued events queued"
+  run_wrk "$name" "$script" "$keys" "$per"
+  stop
+  rm -rf "${WORK:?}/$name"
+}
+if [ "${PREFILL_S:-30}" -gt 0 ]; then
+  prefilled real_track_1key_prefilled track.lua 1 1
+  # The same backlog without the index: separates the index's cost from the backlog's.
+  prefilled real_track_1key_prefilled_nodedupe track.lua 1 1 --dedupe-window-s 0
+  prefilled real_batch100_1000keys_prefilled batch.lua 1000 100
+fi
 
 r() { awk -v k="$1" '$1==k {print $2}' "$WORK/results"; }
 c() { awk -v k="pattern=$1" '$1==k {sub("events_per_s=","",$3); print $3}' "$WORK/ceiling.txt"; }
@@ -112,9 +124,16 @@ printf 'track 1 key      : real/noop = %.2f   real/queue ceiling = %.2f\n' \
 printf 'track 1 key, dedupe off: real/noop = %.2f   dedupe off/on = %.2f\n' \
   "$(echo "$(r real_track_1key_nodedupe) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1key_nodedupe) / $(r real_track_1key)" | bc -l)"
-[ -n "$(r real_track_1key_prefilled)" ] && printf 'track 1 key, prefilled store: real/noop = %.2f   prefilled/fresh = %.2f\n' \
-  "$(echo "$(r real_track_1key_prefilled) / $(r noop_track_1key)" | bc -l)" \
-  "$(echo "$(r real_track_1key_prefilled) / $(r real_track_1key)" | bc -l)"
+if [ -n "$(r real_track_1key_prefilled)" ]; then
+  printf 'track 1 key, prefilled store: real/noop = %.2f   prefilled/fresh = %.2f\n' \
+    "$(echo "$(r real_track_1key_prefilled) / $(r noop_track_1key)" | bc -l)" \
+    "$(echo "$(r real_track_1key_prefilled) / $(r real_track_1key)" | bc -l)"
+  printf 'track 1 key, prefilled, dedupe off: real/noop = %.2f   prefilled/fresh = %.2f\n' \
+    "$(echo "$(r real_track_1key_prefilled_nodedupe) / $(r noop_track_1key)" | bc -l)" \
+    "$(echo "$(r real_track_1key_prefilled_nodedupe) / $(r real_track_1key_nodedupe)" | bc -l)"
+  printf 'batch100 1000 acc, prefilled store: prefilled/fresh = %.2f (events/s)\n' \
+    "$(echo "$(r real_batch100_1000keys_prefilled) / $(r real_batch100_1000keys)" | bc -l)"
+fi
 printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
   "$(echo "$(r real_track_1000keys) / $(r noop_track_1key)" | bc -l)" \
   "$(echo "$(r real_track_1000keys) / $(c single_1000_accounts)" | bc -l)"
