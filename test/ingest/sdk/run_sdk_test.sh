@@ -2,7 +2,8 @@
 # Real-SDK test: installs @segment/analytics-node with npm into a temp dir, points it at a
 # real `spillway serve`, sends events for several write keys, then checks the store.
 # usage: run_sdk_test.sh SPILLWAY_BIN STORE_DUMP_BIN SDK_DIR
-# Exit 77 (meson: skipped) when node/npm or the npm registry is unavailable.
+# Installs Debian's nodejs/npm when absent. Exit 77 (meson: skipped) when node/npm cannot be
+# installed or the npm registry is unavailable.
 set -u
 source "$(dirname "$0")/../../../scripts/ready_port.sh"
 BIN=$1 DUMP=$2 SDK_DIR=$3
@@ -12,8 +13,9 @@ PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIP: node/npm not installed"; exit 77
+source "$(dirname "$0")/../../../scripts/ensure_node.sh"
+if ! spillway_ensure_node; then
+  echo "SKIP: node/npm not installed and could not be installed"; exit 77
 fi
 if ! timeout 30 npm ping >/dev/null 2>&1; then
   echo "SKIP: npm registry unreachable (npm ping failed)"; exit 77

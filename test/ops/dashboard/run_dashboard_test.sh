@@ -1,6 +1,7 @@
 #!/bin/bash
-# Browser test of the dashboard: Debian's chromium (installed when absent), driven headless by
-# playwright-core from npm (installed into the build dir; it never downloads a browser).
+# Browser test of the dashboard: Debian's chromium, driven headless by playwright-core from npm
+# (installed into the build dir; it never downloads a browser). Chromium and Debian's
+# nodejs/npm are installed when absent.
 # Starts `spillway serve` with a known backlog and a sink that is down, then
 # dashboard_test.js loads GET /, enters the admin token, checks the totals and the top
 # account, clicks pause and checks through the API, and saves a screenshot.
@@ -27,8 +28,10 @@ if [ ! -x "$CHROMIUM" ]; then
     exit 77
   fi
 fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "SKIP: node/npm not installed (needed to drive chromium)"; exit 77
+source "$(dirname "$0")/../../../scripts/ensure_node.sh"
+if ! spillway_ensure_node; then
+  echo "SKIP: node/npm not installed and could not be installed (needed to drive chromium)"
+  exit 77
 fi
 NODE_DIR=$BUILD_DIR/dashboard-node
 if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
