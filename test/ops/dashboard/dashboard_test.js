@@ -29,15 +29,22 @@ async function ingest(writeKey, n, tag) {
   if (res.status !== 200) throw new Error("ingest: HTTP " + res.status);
 }
 
+// Polls fn(arg) in the page every 100 ms for up to 15 s. A loop of page.evaluate rather than
+// page.waitForFunction: Playwright 1.48 (the last for Debian 12's Node 18) evaluates the
+// latter with eval, which the dashboard's Content-Security-Policy rightly refuses.
 async function waitFor(page, fn, arg, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: 15000, polling: 100 });
-  } catch (e) {
-    const seen = await page.evaluate(() => ({
-      state: document.querySelector("#drain-state").textContent,
-      updated: document.querySelector("#updated").textContent,
-      total: document.querySelector("#total-events").textContent })).catch(() => ({}));
-    throw new Error("timed out waiting for " + what + "; the page shows " + JSON.stringify(seen));
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const ok = await page.evaluate(fn, arg).catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      const seen = await page.evaluate(() => ({
+        state: document.querySelector("#drain-state").textContent,
+        updated: document.querySelector("#updated").textContent,
+        total: document.querySelector("#total-events").textContent })).catch(() => ({}));
+      throw new Error("timed out waiting for " + what + "; the page shows " + JSON.stringify(seen));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   console.log("ok - " + what);
 }

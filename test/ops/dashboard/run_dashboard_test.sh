@@ -33,12 +33,15 @@ if ! spillway_ensure_node; then
   echo "SKIP: node/npm not installed and could not be installed (needed to drive chromium)"
   exit 77
 fi
+# Current Playwright needs Node.js 20; Debian 12's nodejs is 18, which 1.48 still supports.
+PLAYWRIGHT=playwright-core@1
+[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ] && PLAYWRIGHT=playwright-core@1.48
 NODE_DIR=$BUILD_DIR/dashboard-node
 if [ ! -f "$NODE_DIR/node_modules/playwright-core/package.json" ]; then
   mkdir -p "$NODE_DIR"
   echo '{"name":"spillway-dashboard-test","private":true}' > "$NODE_DIR/package.json"
   if ! ( cd "$NODE_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 timeout 300 npm install \
-      --no-audit --no-fund --silent playwright-core@1 ) > "$WORK/npm.log" 2>&1; then
+      --no-audit --no-fund --silent "$PLAYWRIGHT" ) > "$WORK/npm.log" 2>&1; then
     if ! timeout 30 npm ping > /dev/null 2>&1; then
       echo "SKIP: the npm registry is unreachable; cannot install playwright-core"; exit 77
     fi
