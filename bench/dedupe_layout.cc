@@ -24,7 +24,10 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "queue/record_codec.h"
 
 namespace {
 
@@ -59,52 +62,48 @@ Env open_env(const std::string& dir) {
   return e;
 }
 
-void put(MDB_txn* txn, MDB_dbi dbi, const void* k, size_t kn, const void* v, size_t vn,
-         unsigned flags = 0) {
-  MDB_val key{kn, const_cast<void*>(k)}, val{vn, const_cast<void*>(v)};
+void put(MDB_txn* txn, MDB_dbi dbi, std::string_view k, std::string_view v, unsigned flags = 0) {
+  MDB_val key{k.size(), const_cast<char*>(k.data())}, val{v.size(), const_cast<char*>(v.data())};
   check(mdb_put(txn, dbi, &key, &val, flags), "put");
 }
 
-void be64(unsigned char* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<unsigned char>(v);
-}
+using spillway::AccountId;
+using spillway::Seq;
+using spillway::queue::codec::KeyHash;
+namespace codec = spillway::queue::codec;
+const AccountId kAccount{1};
 
-struct Key {
-  unsigned char b[20];  // account id (4) + key hash (16), like codec::dedupe_key
-  bool operator<(const Key& o) const { return std::memcmp(b, o.b, sizeof b) < 0; }
-};
-
-Key random_key(std::mt19937_64& rng) {
-  Key k{};
-  k.b[3] = 1;  // account 1
-  for (int i = 4; i < 20; i += 8) {
+KeyHash random_key(std::mt19937_64& rng) {
+  KeyHash h{};
+  for (size_t i = 0; i < h.size(); i += 8) {
     uint64_t r = rng();
-    std::memcpy(k.b + i, &r, std::min(8, 20 - i));
+    std::memcpy(h.data() + i, &r, 8);
   }
-  return k;
+  return h;
 }
 
-// The dedupe entry and its expiry entry, as the writer stores them.
-void put_dedupe(MDB_txn* txn, const Env& e, const Key& k, uint64_t seq, uint64_t expiry_ms) {
-  unsigned char v[16];
-  be64(v, seq);
-  be64(v + 8, expiry_ms);
-  put(txn, e.dedupe, k.b, sizeof k.b, v, sizeof v);
-  unsigned char xk[28];
-  be64(xk, expiry_ms);
-  std::memcpy(xk + 8, k.b, sizeof k.b);
-  put(txn, e.expiry, xk, sizeof xk, "", 0);
+// The dedupe entry and its expiry entry, in the writer's layout (queue/record_codec.h).
+void put_dedupe(MDB_txn* txn, const Env& e, const KeyHash& k, uint64_t seq, int64_t expiry_ms) {
+  put(txn, e.dedupe, codec::dedupe_key(kAccount, k), codec::dedupe_value(Seq{seq}, expiry_ms));
+  put(txn, e.expiry, codec::dedupe_expiry_key(expiry_ms, kAccount, k), {});
+}
+
+// A staged row: u64 BE id -> the dedupe key and value (expiry not needed to merge here).
+std::string log_key(uint64_t id) {
+  std::string k(8, '\0');
+  for (int i = 7; i >= 0; --i, id >>= 8) k[static_cast<size_t>(i)] = static_cast<char>(id & 0xff);
+  return k;
 }
 
 void prefill(const Env& e, uint64_t n, std::mt19937_64& rng) {
   const uint64_t per_txn = 200000;
   for (uint64_t done = 0; done < n;) {
-    std::vector<Key> keys;
+    std::vector<KeyHash> keys;
     for (uint64_t i = 0; i < per_txn && done < n; ++i, ++done) keys.push_back(random_key(rng));
     std::sort(keys.begin(), keys.end());
     MDB_txn* txn = nullptr;
     check(mdb_txn_begin(e.env, nullptr, 0, &txn), "txn_begin");
-    for (const Key& k : keys) put_dedupe(txn, e, k, 0, 1000 + done);
+    for (const KeyHash& k : keys) put_dedupe(txn, e, k, 0, static_cast<int64_t>(1000 + done));
     check(mdb_txn_commit(txn), "commit");
   }
 }
@@ -124,7 +123,7 @@ struct Params {
 };
 
 // Merges every staged key, sorted, in transactions of `chunk`; deletes their log rows.
-void merge(const Env& e, std::vector<std::pair<Key, uint64_t>>& staged, unsigned chunk,
+void merge(const Env& e, std::vector<std::pair<KeyHash, uint64_t>>& staged, unsigned chunk,
            Stats& st) {
   std::sort(staged.begin(), staged.end());
   for (size_t at = 0; at < staged.size(); at += chunk) {
@@ -133,10 +132,10 @@ void merge(const Env& e, std::vector<std::pair<Key, uint64_t>>& staged, unsigned
     check(mdb_txn_begin(e.env, nullptr, 0, &txn), "txn_begin");
     size_t end = std::min(staged.size(), at + chunk);
     for (size_t i = at; i < end; ++i) {
-      put_dedupe(txn, e, staged[i].first, staged[i].second, 86400000 + staged[i].second);
-      unsigned char lk[8];
-      be64(lk, staged[i].second);
-      MDB_val key{sizeof lk, lk};
+      const auto& [k, seq] = staged[i];
+      put_dedupe(txn, e, k, seq, static_cast<int64_t>(86400000 + seq));
+      std::string lk = log_key(seq);
+      MDB_val key{lk.size(), lk.data()};
       check(mdb_del(txn, e.log, &key, nullptr), "del log");
     }
     check(mdb_txn_commit(txn), "commit");
@@ -150,26 +149,22 @@ void merge(const Env& e, std::vector<std::pair<Key, uint64_t>>& staged, unsigned
 Stats run(const Env& e, bool staged_layout, const Params& p, std::mt19937_64& rng) {
   Stats st;
   std::string payload(300, 'e');
-  std::vector<std::pair<Key, uint64_t>> staged;
+  std::vector<std::pair<KeyHash, uint64_t>> staged;
   auto start = Clock::now();
   for (uint64_t seq = 0; seq < p.events;) {
     auto t0 = Clock::now();
     MDB_txn* txn = nullptr;
     check(mdb_txn_begin(e.env, nullptr, 0, &txn), "txn_begin");
     for (unsigned i = 0; i < p.group && seq < p.events; ++i, ++seq) {
-      unsigned char ek[12] = {0, 0, 0, 1};
-      be64(ek + 4, seq);
-      put(txn, e.events, ek, sizeof ek, payload.data(), payload.size(), MDB_APPEND);
-      Key k = random_key(rng);
+      // The payload alone, without the writer's 16-byte record header.
+      put(txn, e.events, codec::event_key(kAccount, Seq{seq}), payload, MDB_APPEND);
+      KeyHash k = random_key(rng);
       if (!staged_layout) {
-        put_dedupe(txn, e, k, seq, 86400000 + seq);
+        put_dedupe(txn, e, k, seq, static_cast<int64_t>(86400000 + seq));
         continue;
       }
-      unsigned char lk[8], lv[36] = {};
-      be64(lk, seq);
-      std::memcpy(lv, k.b, sizeof k.b);
-      be64(lv + 20, seq);
-      put(txn, e.log, lk, sizeof lk, lv, sizeof lv, MDB_APPEND);
+      put(txn, e.log, log_key(seq),
+          codec::dedupe_key(kAccount, k) + codec::dedupe_value(Seq{seq}, 0), MDB_APPEND);
       staged.emplace_back(k, seq);
     }
     check(mdb_txn_commit(txn), "commit");

@@ -9,12 +9,13 @@
 # bench/queue_ceiling (the queue's raw group-commit ceiling, 64 appends in flight, no HTTP) for
 # the same patterns. Prints ratios.
 # usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2,
-#        PREFILL_S=30: seconds of /v1/batch load before the prefilled-store row; 0 skips it)
+#        PREFILL_S=30: seconds of /v1/batch load before each prefilled-store row; 0 skips them)
 set -euo pipefail
 BUILD=${1:-build-ingest}
 BIN=$BUILD/app/spillway
 CEILING=$BUILD/bench/queue_ceiling
 DURATION=${DURATION:-10s}
+PREFILL_S=${PREFILL_S:-30}
 CONNS=${CONNECTIONS:-64}
 WRK_THREADS=${THREADS:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -98,7 +99,7 @@ prefilled() {
   local name=$1 script=$2 keys=$3 per=$4; shift 4
   serve "$name" "$@"
   create_accounts 0 $((keys - 1))
-  KEYS=$keys wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S:-30}s" -s "$HERE/batch.lua" \
+  KEYS=$keys wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S}s" -s "$HERE/batch.lua" \
     "http://127.0.0.1:$PORT" > "$WORK/prefill.txt"
   local queued
   queued=$(curl -s "http://127.0.0.1:$PORT/v1/backlog" -H "Authorization: Bearer bench-token" \
@@ -108,7 +109,7 @@ prefilled() {
   stop
   rm -rf "${WORK:?}/$name"
 }
-if [ "${PREFILL_S:-30}" -gt 0 ]; then
+if [ "$PREFILL_S" -gt 0 ]; then
   prefilled real_track_1key_prefilled track.lua 1 1
   # The same backlog without the index: separates the index's cost from the backlog's.
   prefilled real_track_1key_prefilled_nodedupe track.lua 1 1 --dedupe-window-s 0
@@ -117,26 +118,27 @@ fi
 
 r() { awk -v k="$1" '$1==k {print $2}' "$WORK/results"; }
 c() { awk -v k="pattern=$1" '$1==k {sub("events_per_s=","",$3); print $3}' "$WORK/ceiling.txt"; }
+q() { echo "$1 / $2" | bc -l; }  # q NUM DEN: the ratio, for printf %.2f
 echo "== ratios"
 printf 'track 1 key      : real/noop = %.2f   real/queue ceiling = %.2f\n' \
-  "$(echo "$(r real_track_1key) / $(r noop_track_1key)" | bc -l)" \
-  "$(echo "$(r real_track_1key) / $(c single_1_account)" | bc -l)"
+  "$(q "$(r real_track_1key)" "$(r noop_track_1key)")" \
+  "$(q "$(r real_track_1key)" "$(c single_1_account)")"
 printf 'track 1 key, dedupe off: real/noop = %.2f   dedupe off/on = %.2f\n' \
-  "$(echo "$(r real_track_1key_nodedupe) / $(r noop_track_1key)" | bc -l)" \
-  "$(echo "$(r real_track_1key_nodedupe) / $(r real_track_1key)" | bc -l)"
+  "$(q "$(r real_track_1key_nodedupe)" "$(r noop_track_1key)")" \
+  "$(q "$(r real_track_1key_nodedupe)" "$(r real_track_1key)")"
 if [ -n "$(r real_track_1key_prefilled)" ]; then
   printf 'track 1 key, prefilled store: real/noop = %.2f   prefilled/fresh = %.2f\n' \
-    "$(echo "$(r real_track_1key_prefilled) / $(r noop_track_1key)" | bc -l)" \
-    "$(echo "$(r real_track_1key_prefilled) / $(r real_track_1key)" | bc -l)"
+    "$(q "$(r real_track_1key_prefilled)" "$(r noop_track_1key)")" \
+    "$(q "$(r real_track_1key_prefilled)" "$(r real_track_1key)")"
   printf 'track 1 key, prefilled, dedupe off: real/noop = %.2f   prefilled/fresh = %.2f\n' \
-    "$(echo "$(r real_track_1key_prefilled_nodedupe) / $(r noop_track_1key)" | bc -l)" \
-    "$(echo "$(r real_track_1key_prefilled_nodedupe) / $(r real_track_1key_nodedupe)" | bc -l)"
+    "$(q "$(r real_track_1key_prefilled_nodedupe)" "$(r noop_track_1key)")" \
+    "$(q "$(r real_track_1key_prefilled_nodedupe)" "$(r real_track_1key_nodedupe)")"
   printf 'batch100 1000 acc, prefilled store: prefilled/fresh = %.2f (events/s)\n' \
-    "$(echo "$(r real_batch100_1000keys_prefilled) / $(r real_batch100_1000keys)" | bc -l)"
+    "$(q "$(r real_batch100_1000keys_prefilled)" "$(r real_batch100_1000keys)")"
 fi
 printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
-  "$(echo "$(r real_track_1000keys) / $(r noop_track_1key)" | bc -l)" \
-  "$(echo "$(r real_track_1000keys) / $(c single_1000_accounts)" | bc -l)"
+  "$(q "$(r real_track_1000keys)" "$(r noop_track_1key)")" \
+  "$(q "$(r real_track_1000keys)" "$(c single_1000_accounts)")"
 printf 'batch100 1000 acc: real/noop = %.2f   real/queue ceiling = %.2f (events/s)\n' \
-  "$(echo "$(r real_batch100_1000keys) / $(r noop_batch100)" | bc -l)" \
-  "$(echo "$(r real_batch100_1000keys) * 100 / $(c batch100_1000_accounts)" | bc -l)"
+  "$(q "$(r real_batch100_1000keys)" "$(r noop_batch100)")" \
+  "$(q "$(r real_batch100_1000keys) * 100" "$(c batch100_1000_accounts)")"

@@ -13,16 +13,11 @@ PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-if ! command -v promtool >/dev/null; then
-  echo "promtool missing: installing Debian's prometheus package"
-  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-      --no-install-recommends prometheus; } > "$WORK/apt.log" 2>&1
-  if ! command -v promtool >/dev/null; then
-    echo "SKIP: promtool is not installed and apt-get could not install prometheus:"
-    tail -5 "$WORK/apt.log"
-    exit 77
-  fi
+source "$(dirname "$0")/../../scripts/ensure_command.sh"
+if ! spillway_ensure_command "$WORK/apt.log" promtool prometheus; then
+  echo "SKIP: promtool is not installed and apt-get could not install prometheus:"
+  tail -5 "$WORK/apt.log"
+  exit 77
 fi
 
 TOKEN=promtool-test-token

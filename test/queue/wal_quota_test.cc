@@ -129,7 +129,7 @@ TEST_CASE("WalWriter: the disk reserve holds between statvfs reads, one commit a
   int stored = 0;
   Status refused;
   for (int i = 0; i < 200 && refused.is_ok(); ++i) {
-    auto r = f.append(a, {std::string(64 << 10, 'x')});  // 64 KiB: about 100 per 100 ms here
+    auto r = f.append(a, {std::string(64 << 10, 'x')});  // one 64 KiB event per commit
     if (r.is_ok()) stored += 1;
     refused = r.status();
   }

@@ -13,9 +13,12 @@ PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-source "$(dirname "$0")/../../../scripts/ensure_node.sh"
-if ! spillway_ensure_node; then
-  echo "SKIP: node/npm not installed and could not be installed"; exit 77
+source "$(dirname "$0")/../../../scripts/ensure_command.sh"
+if ! spillway_ensure_command "$WORK/apt.log" node nodejs npm ||
+   ! spillway_ensure_command "$WORK/apt.log" npm npm; then
+  echo "SKIP: node/npm not installed and apt-get could not install them:"
+  tail -5 "$WORK/apt.log"
+  exit 77
 fi
 if ! timeout 30 npm ping >/dev/null 2>&1; then
   echo "SKIP: npm registry unreachable (npm ping failed)"; exit 77

@@ -16,21 +16,17 @@ PID=
 cleanup() { [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+source "$(dirname "$0")/../../../scripts/ensure_command.sh"
 CHROMIUM=/usr/bin/chromium
-if [ ! -x "$CHROMIUM" ]; then
-  echo "chromium missing: installing Debian's chromium package"
-  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-      --no-install-recommends chromium; } > "$WORK/apt.log" 2>&1
-  if [ ! -x "$CHROMIUM" ]; then
-    echo "SKIP: chromium is not installed and apt-get could not install it:"
-    tail -5 "$WORK/apt.log"
-    exit 77
-  fi
+if ! spillway_ensure_command "$WORK/apt.log" chromium chromium || [ ! -x "$CHROMIUM" ]; then
+  echo "SKIP: chromium is not installed and apt-get could not install it:"
+  tail -5 "$WORK/apt.log"
+  exit 77
 fi
-source "$(dirname "$0")/../../../scripts/ensure_node.sh"
-if ! spillway_ensure_node; then
-  echo "SKIP: node/npm not installed and could not be installed (needed to drive chromium)"
+if ! spillway_ensure_command "$WORK/apt.log" node nodejs npm ||
+   ! spillway_ensure_command "$WORK/apt.log" npm npm; then
+  echo "SKIP: node/npm not installed and apt-get could not install them (needed to drive chromium):"
+  tail -5 "$WORK/apt.log"
   exit 77
 fi
 # Current Playwright needs Node.js 20; Debian 12's nodejs is 18, which 1.48 still supports.
