@@ -6,6 +6,7 @@
 
 #include "queue/dedupe/index_codec.h"
 #include "queue/lmdb_txn.h"
+#include "queue/record_codec.h"
 #include "test/queue/wal_fixture.h"
 
 using namespace spillway;
@@ -182,4 +183,49 @@ TEST_CASE("DedupeIndex: a damaged run refuses keyed ingest with 503 and verify n
   CHECK(f.read(a).size() == depth);
   CHECK(f.log.contains("idempotency index damaged"));
   CHECK(f.append(a, {"{}"}).is_ok());  // events without a key are still taken
+}
+
+TEST_CASE("DedupeIndex: a version-1 store is upgraded at open and keeps its keys") {
+  WalFixture f;
+  f.options.dedupe_window = std::chrono::minutes(10);
+  AccountId a = f.create("acme");
+  auto ks = keys("old", 0, 300);
+  f.close();
+  {  // Rewrite the store as version 1 wrote it: its index in `dedupe` and `dedupe_expiry`.
+    auto env = LmdbEnv::open({f.options.dir, f.options.map_size, 16, false});
+    REQUIRE(env.is_ok());
+    const Tables& t = (*env)->tables();
+    auto txn = WriteTxn::begin((*env)->get());
+    REQUIRE(txn.is_ok());
+    MDB_dbi v1 = 0, v1_expiry = 0;
+    REQUIRE(mdb_dbi_open(txn->get(), "dedupe", MDB_CREATE, &v1) == MDB_SUCCESS);
+    REQUIRE(mdb_dbi_open(txn->get(), "dedupe_expiry", MDB_CREATE, &v1_expiry) == MDB_SUCCESS);
+    for (size_t i = 0; i < ks.size(); ++i) {
+      const int64_t expiry = f.clock.wall_ms() + (i % 2 == 0 ? 300'000 : -1);  // odd: expired
+      auto hash = codec::idempotency_hash(ks[i]);
+      REQUIRE(txn->put(v1, codec::dedupe_key(a, hash), codec::dedupe_value(Seq{i + 1}, expiry))
+                  .is_ok());
+      REQUIRE(txn->put(v1_expiry, codec::dedupe_expiry_key(expiry, a, hash), {}).is_ok());
+    }
+    for (MDB_dbi dbi : {t.dedupe_log, t.dedupe_runs, t.dedupe_blocks, t.dedupe_bloom}) {
+      REQUIRE(mdb_drop(txn->get(), dbi, 1) == MDB_SUCCESS);
+    }
+    REQUIRE(txn->put(t.meta, codec::kMetaFormatVersion, codec::u32_value(1)).is_ok());
+    REQUIRE(txn->commit().is_ok());
+  }
+  f.open();
+  CHECK(f.log.contains("upgraded store to format 2"));
+  for (size_t i = 0; i < ks.size(); ++i) {
+    auto r = f.append(a, {"{}"}, {ks[i]});
+    REQUIRE(r.is_ok());
+    CHECK(r->duplicates == (i % 2 == 0 ? 1u : 0u));  // live keys stay; expired ones are new
+    if (i % 2 == 0) CHECK(r->outcomes[0].seq.value == i + 1);
+  }
+  auto rtxn = ReadTxn::begin(f.wal().env().get());
+  REQUIRE(rtxn.is_ok());
+  auto version = rtxn->find(f.wal().env().tables().meta, codec::kMetaFormatVersion);
+  REQUIRE(version.is_ok());
+  CHECK(*codec::parse_u32(**version) == codec::kFormatVersion);
+  MDB_dbi gone = 0;
+  CHECK(mdb_dbi_open(rtxn->get(), "dedupe", 0, &gone) == MDB_NOTFOUND);
 }
