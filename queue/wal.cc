@@ -29,6 +29,12 @@ Status check_format(LmdbEnv& env, const WalOptions& options, const Clock& clock,
   if (!version) return version.status();
   if (*version >= kOldestUpgradable && *version < codec::kFormatVersion) {
     txn->abort();
+    if (!options.upgrade_format) {
+      return Status::invalid_argument(
+          "store in " + env.dir() + " has format version " + std::to_string(*version) +
+          "; this build reads version " + std::to_string(codec::kFormatVersion) +
+          ": stop the server, take a backup, then run `spillway upgrade " + env.dir() + "`");
+    }
     log.info("queue", "upgrading store format",
              {{"from", *version}, {"to", codec::kFormatVersion}});
     return dedupe::upgrade_from_v1(env, options.dedupe_window.count(), clock.wall_ms(), log);

@@ -56,6 +56,10 @@ struct WalOptions {
   std::chrono::milliseconds recovery_probe_interval = std::chrono::seconds(5);
   // How often stale reader slots (of dead processes) are cleared and free disk re-read.
   std::chrono::milliseconds housekeeping_interval = std::chrono::seconds(10);
+  // Open a store of an older format version by upgrading it in place (`spillway upgrade`, run
+  // with the server stopped, after a backup). Without it such a store is refused with a message
+  // that names the command, so a server never rewrites a store the operator did not back up.
+  bool upgrade_format = false;
   // Test hook: lets a test fail commits without touching the disk. Not owned; may be null.
   FaultInjector* faults = nullptr;
 };

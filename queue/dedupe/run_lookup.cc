@@ -29,16 +29,18 @@ std::optional<KeyEntry> find_in_block(const codec::BlockView& block, const KeyId
 
 Result<std::string_view> RunLookup::bloom_chunk(MDB_txn* txn, const codec::RunInfo& run,
                                                 uint32_t chunk) {
-  std::string key = codec::bloom_key(run.id, chunk);
-  auto it = bloom_rows_.find(key);
+  // A run has at most ~1,200 chunks (a billion keys); run ids stay far below 2^40.
+  const uint64_t slot = (run.id << 24) | chunk;
+  auto it = bloom_rows_.find(slot);
   if (it != bloom_rows_.end()) return it->second;
+  std::string key = codec::bloom_key(run.id, chunk);
   MDB_val k = as_val(key), v{};
   int rc = mdb_get(txn, tables_.dedupe_bloom, &k, &v);
   if (rc == MDB_NOTFOUND) return damaged(run, "Bloom chunk " + std::to_string(chunk) + " missing");
   if (rc != MDB_SUCCESS) return lmdb_status(rc, "mdb_get(dedupe_bloom)");
   auto bits = codec::bloom_bits(as_view(v));
   if (!bits) return damaged(run, bits.status().message());
-  bloom_rows_.emplace(std::move(key), *bits);
+  bloom_rows_.emplace(slot, *bits);
   return *bits;
 }
 

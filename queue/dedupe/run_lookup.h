@@ -34,7 +34,7 @@ class RunLookup {
   Result<std::string_view> bloom_chunk(MDB_txn* txn, const codec::RunInfo& run, uint32_t chunk);
 
   const Tables& tables_;
-  std::unordered_map<std::string, std::string_view> bloom_rows_;
+  std::unordered_map<uint64_t, std::string_view> bloom_rows_;  // run << 24 | chunk
 };
 
 // The entry for `id` in a block, by binary search (entries are sorted by KeyId).

@@ -52,7 +52,7 @@ Result<codec::RunInfo> RunWriter::finish(WriteTxn& txn) {
 Status RunWriter::flush_block(WriteTxn& txn) {
   std::string value = codec::block_value(block_);
   Status s = txn.put(tables_.dedupe_blocks, codec::block_key(info_.id, block_.back().id), value,
-                     MDB_APPEND);
+                     MDB_NOOVERWRITE);
   if (!s.is_ok()) return s;
   bytes_written_ += value.size();
   info_.blocks += 1;
@@ -62,8 +62,8 @@ Status RunWriter::flush_block(WriteTxn& txn) {
 
 Status RunWriter::flush_chunk(WriteTxn& txn) {
   std::string value = codec::bloom_value(chunk_);
-  Status s =
-      txn.put(tables_.dedupe_bloom, codec::bloom_key(info_.id, chunk_index_), value, MDB_APPEND);
+  Status s = txn.put(tables_.dedupe_bloom, codec::bloom_key(info_.id, chunk_index_), value,
+                     MDB_NOOVERWRITE);
   if (!s.is_ok()) return s;
   bytes_written_ += value.size();
   chunk_index_ += 1;

@@ -15,11 +15,13 @@ class WriteTxn;
 
 namespace spillway::queue::dedupe {
 
-// Writes one immutable sorted run: blocks of entries (`dedupe_blocks`, MDB_APPEND, so every
-// page is written once, in order) and its Bloom filter (`dedupe_bloom`), chunk by chunk as the
-// keys pass it. Memory is one block and one Bloom chunk whatever the run's size. The writes may
-// span any number of write transactions; if one of them aborts, the run is abandoned (its rows
-// are garbage for the collector) and built again from the start. Writer thread only.
+// Writes one immutable sorted run: blocks of entries (`dedupe_blocks`) and its Bloom filter
+// (`dedupe_bloom`), chunk by chunk as the keys pass it. Each block and chunk is its own overflow
+// page run, written once; a seal and a merge may interleave, so rows are put in key order but
+// not with MDB_APPEND (the leaves, ~1% of the bytes, then split in halves). Memory is one block and
+// one Bloom chunk whatever the run's size. The writes may span any number of write transactions; if
+// one of them aborts, the run is abandoned (its rows are garbage for the collector) and built again
+// from the start. Writer thread only.
 class RunWriter {
  public:
   // `max_keys` sizes the Bloom filter: at least the number of keys that will be added.

@@ -73,6 +73,7 @@ TEST_CASE("DedupeIndex: keys sealed into runs and merged are still duplicates, w
   CHECK(f.read(a).size() == ks.size());
   auto st = f.wal().writer().index_stats();
   CHECK(st.runs < 16);
+  CHECK_FALSE(f.log.contains("index step failed"));  // seals and merges interleave cleanly
   f.check_consistent();
   f.reopen();
   check_all_duplicates(f, a, ks, seqs);
@@ -185,7 +186,8 @@ TEST_CASE("DedupeIndex: a damaged run refuses keyed ingest with 503 and verify n
   CHECK(f.append(a, {"{}"}).is_ok());  // events without a key are still taken
 }
 
-TEST_CASE("DedupeIndex: a version-1 store is upgraded at open and keeps its keys") {
+TEST_CASE(
+    "DedupeIndex: a version-1 store is refused, then upgraded on demand, and keeps its keys") {
   WalFixture f;
   f.options.dedupe_window = std::chrono::minutes(10);
   AccountId a = f.create("acme");
@@ -213,6 +215,10 @@ TEST_CASE("DedupeIndex: a version-1 store is upgraded at open and keeps its keys
     REQUIRE(txn->put(t.meta, codec::kMetaFormatVersion, codec::u32_value(1)).is_ok());
     REQUIRE(txn->commit().is_ok());
   }
+  auto refused = Wal::open(f.options, f.clock, f.log);
+  REQUIRE(!refused.is_ok());
+  CHECK(refused.status().message().find("spillway upgrade") != std::string::npos);
+  f.options.upgrade_format = true;
   f.open();
   CHECK(f.log.contains("upgraded store to format 2"));
   for (size_t i = 0; i < ks.size(); ++i) {
