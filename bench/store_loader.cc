@@ -4,7 +4,10 @@
 // KEYS - EVENTS are settled right after their append (delivered: their keys stay in the window,
 // their events leave), the last EVENTS stay queued, as during an outage. Waits for the index to
 // seal what it holds, then prints one logfmt line. Run on a stopped server's data directory.
-// usage: store_loader DATA_DIR KEYS EVENTS ACCOUNTS
+// With `unkeyed` the same events carry no idempotency key: the same backlog and the same churn
+// of appended and deleted pages, with an empty index, to tell the index's cost from the
+// backlog's.
+// usage: store_loader DATA_DIR KEYS EVENTS ACCOUNTS [keyed|unkeyed]
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -55,6 +58,7 @@ struct Load {
   std::vector<AccountId> accounts;
   uint64_t keys = 0;
   uint64_t settle_below = 0;  // events numbered below this are settled after their append
+  bool keyed = true;
   std::string nonce = random_hex(4);
   std::atomic<uint64_t> next{0}, done{0};
   std::atomic<int> outstanding{0};
@@ -78,7 +82,7 @@ struct Load {
       std::string id = "load-" + nonce + "-" + std::to_string(n);
       req.events.push_back({R"({"type":"track","event":"Loaded","messageId":")" + id +
                                 R"(","properties":{"n":)" + std::to_string(n) + "}}",
-                            id});
+                            keyed ? id : std::string()});
     }
     AccountId account = req.account;
     wal.writer().append(std::move(req), [this, first, account](Result<queue::AppendResult> r) {
@@ -101,8 +105,9 @@ struct Load {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: store_loader DATA_DIR KEYS EVENTS ACCOUNTS\n");
+  if (argc != 5 && !(argc == 6 && (std::string(argv[5]) == "keyed" ||
+                                     std::string(argv[5]) == "unkeyed"))) {
+    std::fprintf(stderr, "usage: store_loader DATA_DIR KEYS EVENTS ACCOUNTS [keyed|unkeyed]\n");
     return 2;
   }
   StderrLogger log(LogLevel::kWarn);
@@ -116,6 +121,7 @@ int main(int argc, char** argv) {
   }
   Load load(**wal, ensure_accounts(**wal, static_cast<uint32_t>(std::stoul(argv[4]))));
   load.keys = std::stoull(argv[2]);
+  load.keyed = argc == 5 || std::string(argv[5]) == "keyed";
   uint64_t events = std::stoull(argv[3]);
   load.settle_below = load.keys > events ? load.keys - events : 0;
   auto started = std::chrono::steady_clock::now();
