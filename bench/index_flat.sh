@@ -54,8 +54,9 @@ peak_rss() {  # the largest RssAnon (kB) seen per server
   for s in "${STORES[@]}"; do
     local kb
     kb=$(awk '/RssAnon/ {print $2}' "/proc/${PID[$s]}/status")
-    [ "$kb" -gt "$(cat "$WORK/rss.$s" 2>/dev/null || echo 0)" ] && echo "$kb" > "$WORK/rss.$s"
+    if [ "$kb" -gt "$(cat "$WORK/rss.$s" 2>/dev/null || echo 0)" ]; then echo "$kb" > "$WORK/rss.$s"; fi
   done
+  return 0
 }
 run() {  # run STORE PATTERN SCRIPT KEYS PER_REQUEST
   local out rps p99
