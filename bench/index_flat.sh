@@ -3,12 +3,14 @@
 # PREFILL_KEYS idempotency keys in the window, PREFILL_EVENTS queued events over 1,000
 # accounts) are served side by side, draining paused, and the three ingest loads of
 # bench/http_bench.sh alternate between them for ROUNDS rounds (order flipped every round), so
-# that the shared machine's drift hits both alike. Prints every run, the median of each, the
+# that the shared machine's drift hits both alike. A first round warms the servers (a store in
+# service has its pages mapped; a just-opened one takes a page fault per first touch) and is
+# not counted (WARMUP=0 counts it). Prints every run, the median of each, the
 # prefilled/fresh ratio of the medians and of each round, and the servers' peak RssAnon.
 # With UNKEYED=1 a third server runs a store with the same backlog and churn but no keys (the
 # backlog's cost apart from the index's).
 # usage: bench/index_flat.sh [BUILD_DIR]  (env PREFILL_KEYS=20000000 PREFILL_EVENTS=5000000
-#        ROUNDS=5 DURATION=5s CONNECTIONS=64 UNKEYED=0)
+#        ROUNDS=5 DURATION=5s CONNECTIONS=64 UNKEYED=0 WARMUP=1)
 set -euo pipefail
 BUILD=${1:-build-bench}
 BIN=$BUILD/app/spillway
@@ -16,6 +18,7 @@ LOADER=$BUILD/bench/store_loader
 PREFILL_KEYS=${PREFILL_KEYS:-20000000}
 PREFILL_EVENTS=${PREFILL_EVENTS:-5000000}
 ROUNDS=${ROUNDS:-5}
+WARMUP=${WARMUP:-1}
 DURATION=${DURATION:-5s}
 CONNS=${CONNECTIONS:-64}
 UNKEYED=${UNKEYED:-0}
@@ -66,6 +69,14 @@ run() {  # run STORE PATTERN SCRIPT KEYS PER_REQUEST
   echo "$2 $1 $(echo "$rps * $5" | bc) $p99" | tee -a "$WORK/runs"
   peak_rss
 }
+if [ "$WARMUP" = 1 ]; then
+  for s in "${STORES[@]}"; do
+    for p in "track.lua 1" "track.lua 1000" "batch.lua 1000"; do
+      set -- $p
+      KEYS=$2 wrk -t2 -c"$CONNS" -d"$DURATION" -s "$HERE/$1" "http://127.0.0.1:${PORT[$s]}" >/dev/null
+    done
+  done
+fi
 for round in $(seq 1 "$ROUNDS"); do
   order=("${STORES[@]}")
   [ $((round % 2)) = 0 ] && order=($(printf '%s\n' "${STORES[@]}" | tac))
