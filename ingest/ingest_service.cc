@@ -5,6 +5,9 @@
 namespace spillway::ingest {
 namespace {
 
+// Short: the balancer stops routing here within its check interval, so a retry lands elsewhere.
+constexpr int kDrainingRetryAfterS = 1;
+
 queue::AppendRequest to_append(AccountId account, std::vector<PreparedEvent>& events,
                                int64_t received_ms) {
   queue::AppendRequest req;
@@ -49,6 +52,10 @@ void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
                            const EventStamp& stamp, ResponseStyle style, const Responder& respond) {
   if (events.size() == 1 && !events[0].reject_reason.empty())
     return respond(error_response(400, "invalid_event", events[0].reject_reason));
+  if (draining())
+    return respond(retry_response(503, "draining",
+                                  "this node is draining for removal; retry (another node takes it)",
+                                  kDrainingRetryAfterS));
   if (events.empty()) return respond(success(style, {}));
   auto n = static_cast<uint32_t>(events.size());
   if (!rate_.admit(account, n)) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <vector>
 
 #include "common/clock.h"
@@ -37,6 +38,11 @@ class IngestService {
   const IngestMetrics& metrics() const { return metrics_; }
   // Receive time and messageId source for the events of a request arriving now.
   EventStamp stamp();
+  // Scale-down (POST /v1/node/drain): while set, every ingest request is answered 503
+  // `draining` with Retry-After (clients retry and a load balancer sends them elsewhere) and
+  // /readyz answers 503 `draining`. Delivery is not affected. Any thread.
+  void set_draining(bool draining) { draining_.store(draining); }
+  bool draining() const { return draining_.load(); }
 
   // A request with exactly one event that is invalid is answered 400 and nothing is stored;
   // otherwise invalid events go to dead letters in the same commit as the valid ones.
@@ -55,6 +61,7 @@ class IngestService {
   LogThrottle refuse_log_{std::chrono::seconds(10)};
   IngestMetrics metrics_;
   QuotaRefusalLog quota_log_{logger_};
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace spillway::ingest
