@@ -120,6 +120,12 @@ const std::map<std::string, Setter>& keys() {
       {"header-timeout-ms",
        millis(10, [](ServeConfig& c, auto d) { c.ingest.header_timeout = d; })},
       {"body-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.body_timeout = d; })},
+      {"linger-time-ms", millis(0, [](ServeConfig& c, auto d) { c.ingest.linger_time = d; })},
+      {"linger-timeout-ms",
+       millis(10, [](ServeConfig& c, auto d) { c.ingest.linger_timeout = d; })},
+      {"linger-max-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.ingest.linger_max_bytes = n; })},
       {"idle-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.idle_timeout = d; })},
       {"dedupe-window-s", integer<uint64_t>(0, uint64_t{1} << 32,
                                             [](ServeConfig& c, uint64_t n) {
