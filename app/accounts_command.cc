@@ -93,6 +93,14 @@ int new_entry(const std::vector<std::string>& args) {
 int accounts_main(const std::vector<std::string>& args) {
   std::string sub = args.empty() ? "" : args[0];
   if (sub == "new") return new_entry(args);
+  for (const auto& arg : args) {
+    if (sub == "create" && arg.rfind("--nodes", 0) == 0) {
+      // Each node would mint different keys: a cluster's accounts come from --accounts-file.
+      std::cerr << "spillway accounts create: not with --nodes; for a cluster use "
+                   "`spillway accounts new NAME` and --accounts-file (docs/cluster.md)\n";
+      return kExitUsage;
+    }
+  }
   bool is_create = sub == "create";
   ClientCommand cmd{"accounts " + sub,   std::string(kUsage) + kClientOptionsHelp,
                     {"weight"},          {},
