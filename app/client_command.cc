@@ -49,7 +49,8 @@ int report_nodes(const std::string& command, const std::vector<std::string>& fai
 }
 
 int run_client_command(const ClientCommand& command, const std::vector<std::string>& args,
-                       const std::function<int(AdminClient&, const CliArgs&)>& body) {
+                       const std::function<int(AdminClient&, const CliArgs&)>& body,
+                       const AcrossNodes& across) {
   std::set<std::string> known = command.options;
   known.insert("url");
   known.insert("data");
@@ -75,7 +76,7 @@ int run_client_command(const ClientCommand& command, const std::vector<std::stri
   }
   if (auto nodes = parsed->option("nodes")) {
     auto urls = split_nodes(*nodes);
-    if (command.across) return command.across(urls, *token, *parsed);
+    if (across) return across(urls, *token, *parsed);
     return run_on_nodes(command, urls, *token, *parsed, body);
   }
   AdminClient client(parsed->url(), *token);

@@ -21,15 +21,16 @@ struct ClientCommand {
   std::set<std::string> flags;  // value-less options ("--json")
   size_t min_positional = 0;
   size_t max_positional = 0;
-  // `--nodes URL,URL,...` (one view of a cluster): when set, runs here once with every URL
-  // instead of the default fan-out, which runs the body once per node under a "== URL" line.
-  // Either way the exit code is non-zero, naming the nodes, when any node failed.
-  std::function<int(const std::vector<std::string>& urls, const std::string& token,
-                    const CliArgs& args)>
-      across;
 };
+
+// `--nodes URL,URL,...` (one view of a cluster): `across`, when set, runs once with every URL;
+// otherwise the body runs once per node under a "== URL" line. Either way the exit code is
+// non-zero, naming the nodes, when any node failed.
+using AcrossNodes = std::function<int(const std::vector<std::string>& urls,
+                                      const std::string& token, const CliArgs& args)>;
 int run_client_command(const ClientCommand& command, const std::vector<std::string>& args,
-                       const std::function<int(AdminClient&, const CliArgs&)>& body);
+                       const std::function<int(AdminClient&, const CliArgs&)>& body,
+                       const AcrossNodes& across = {});
 
 // Splits a --nodes list on commas, dropping empty entries and trailing slashes.
 std::vector<std::string> split_nodes(const std::string& list);

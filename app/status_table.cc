@@ -141,7 +141,7 @@ std::vector<AccountAcross> accounts_across(const std::vector<NodeBacklog>& nodes
     for (const auto& a : n.backlog.value("accounts", json::array())) {
       std::string name = a.value("name", "");
       auto it = std::find_if(out.begin(), out.end(), [&](const auto& x) { return x.name == name; });
-      if (it == out.end()) it = out.insert(out.end(), AccountAcross{name});
+      if (it == out.end()) it = out.insert(out.end(), AccountAcross{name, 0, 0, ""});
       it->depth += static_cast<uint64_t>(number(a, "depth"));
       it->oldest_age_s = std::max(it->oldest_age_s, number(a, "oldest_age_s"));
       it->nodes += (it->nodes.empty() ? "" : ",") + n.backlog.value("node", "?");

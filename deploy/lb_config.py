@@ -59,7 +59,7 @@ def haproxy(args, nodes):
     if args.strict_order:
         # No health checks and no redispatch: a node that is down keeps its accounts, whose
         # clients get 503/502 and retry (the SDKs do) until it returns.
-        lines += ["    retries 2", "    option redispatch 0"]
+        lines += ["    retries 2", "    no option redispatch"]
         server_opts = ""
     else:
         # Active checks on /readyz: a dead or draining node leaves the ring within

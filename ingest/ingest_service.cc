@@ -50,12 +50,25 @@ EventStamp IngestService::stamp() { return make_stamp(clock_.wall_ms(), ids_); }
 
 void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
                            const EventStamp& stamp, ResponseStyle style, const Responder& respond) {
-  if (events.size() == 1 && !events[0].reject_reason.empty())
-    return respond(error_response(400, "invalid_event", events[0].reject_reason));
-  if (draining())
+  // Counted before the drain check, so a drain that sees no append in flight knows none can
+  // still reach the store (both atomics are sequentially consistent).
+  appends_in_flight_.fetch_add(1);
+  if (draining()) {
+    appends_in_flight_.fetch_sub(1);
     return respond(retry_response(503, "draining",
                                   "this node is draining for removal; retry (another node takes it)",
                                   kDrainingRetryAfterS));
+  }
+  admit(account, std::move(events), stamp, style, Responder([this, respond](HttpResponse r) {
+          appends_in_flight_.fetch_sub(1);
+          respond(std::move(r));
+        }));
+}
+
+void IngestService::admit(AccountId account, std::vector<PreparedEvent> events,
+                          const EventStamp& stamp, ResponseStyle style, const Responder& respond) {
+  if (events.size() == 1 && !events[0].reject_reason.empty())
+    return respond(error_response(400, "invalid_event", events[0].reject_reason));
   if (events.empty()) return respond(success(style, {}));
   auto n = static_cast<uint32_t>(events.size());
   if (!rate_.admit(account, n)) {

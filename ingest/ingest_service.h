@@ -43,6 +43,8 @@ class IngestService {
   // /readyz answers 503 `draining`. Delivery is not affected. Any thread.
   void set_draining(bool draining) { draining_.store(draining); }
   bool draining() const { return draining_.load(); }
+  // Requests past the drain check whose append has not been answered yet.
+  uint64_t appends_in_flight() const { return appends_in_flight_.load(); }
 
   // A request with exactly one event that is invalid is answered 400 and nothing is stored;
   // otherwise invalid events go to dead letters in the same commit as the valid ones.
@@ -50,6 +52,8 @@ class IngestService {
               ResponseStyle style, const Responder& respond);
 
  private:
+  void admit(AccountId account, std::vector<PreparedEvent> events, const EventStamp& stamp,
+             ResponseStyle style, const Responder& respond);
   void count_stored(const queue::AppendResult& result, const std::vector<uint64_t>& sizes);
 
   IngestStore& store_;
@@ -62,6 +66,7 @@ class IngestService {
   IngestMetrics metrics_;
   QuotaRefusalLog quota_log_{logger_};
   std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> appends_in_flight_{0};
 };
 
 }  // namespace spillway::ingest

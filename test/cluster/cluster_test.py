@@ -203,6 +203,29 @@ def accounts_reload(c, nodes, accounts, lb):
     accounts.write()
 
 
+def one_view(c, nodes):
+    env = dict(os.environ, SPILLWAY_ADMIN_TOKEN=ADMIN_TOKEN)
+    dead = "http://127.0.0.1:9"
+    urls = [f"http://127.0.0.1:{n.port}" for n in nodes]
+    r = subprocess.run([os.environ["SPILLWAY_BIN"], "status", "--nodes", ",".join(urls + [dead])],
+                       env=env, capture_output=True, text=True, timeout=60)
+    rows = [ln for ln in r.stdout.splitlines() if ln.split() and ln.split()[0] in
+            {n.node_id for n in nodes}]
+    c.check("one view: status --nodes shows a row per node and the totals",
+            len(rows) == len(nodes) and f"total      {len(nodes)} of {len(nodes) + 1} nodes"
+            in r.stdout, r.stdout)
+    c.check("one view: ... and exits non-zero naming the node that did not answer",
+            r.returncode == 3 and dead in r.stderr, f"{r.returncode} {r.stderr.strip()}")
+    r = subprocess.run([os.environ["SPILLWAY_BIN"], "pause", "--nodes", ",".join(urls)],
+                       env=env, capture_output=True, text=True, timeout=60)
+    paused = all(n.admin("GET", "/v1/backlog")[1]["drain"]["state"] == "paused" for n in nodes)
+    r2 = subprocess.run([os.environ["SPILLWAY_BIN"], "resume", "--nodes", ",".join(urls)],
+                        env=env, capture_output=True, text=True, timeout=60)
+    c.check("one view: pause/resume --nodes act on every node",
+            r.returncode == 0 and paused and r2.returncode == 0 and
+            r.stdout.count("== ") == len(nodes), r.stdout + r.stderr)
+
+
 def body_in_write_key(c, lb, keys):
     name, key = next(iter(keys.items()))
     body = json.dumps({"writeKey": key, "batch": [{"type": "track", "event": "e",
@@ -244,6 +267,7 @@ def main():
                 lbs.append(lb4)
                 scale_down(c, nodes, client, receiver, names)
                 accounts_reload(c, nodes, accounts, lb4)
+                one_view(c, nodes)
         finally:
             for b in lbs:
                 b.stop()
