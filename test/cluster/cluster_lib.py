@@ -124,7 +124,15 @@ class Receiver:
 
 
 class Node:
-    """One `spillway serve` on 127.0.0.1:0 with its own data dir; restartable on the same dir."""
+    """One `spillway serve` on 127.0.0.1:0 with its own data dir; restartable on the same dir.
+    Node.kill_all() ends every node this process started (by PID), whatever failed."""
+
+    started = []
+
+    @classmethod
+    def kill_all(cls):
+        for node in cls.started:
+            node.kill9()
 
     def __init__(self, root, node_id, extra_args=()):
         self.bin = os.environ["SPILLWAY_BIN"]
@@ -141,7 +149,9 @@ class Node:
                 "--node-id", self.node_id, "--threads", "1", "--min-free-disk-bytes", "0",
                 "--retry-max-ms", "500"] + self.args
         start_at = len(self.log())
-        self.proc = subprocess.Popen(args, env=env, stderr=open(self.log_path, "a"))
+        self.proc = subprocess.Popen(args, env=env, stderr=open(self.log_path, "a"),
+                                     stdout=subprocess.DEVNULL)
+        Node.started.append(self)
         deadline = time.time() + 15
         while time.time() < deadline:
             m = re.search(r"msg=ready listen=127\.0\.0\.1:(\d+)", self.log()[start_at:])

@@ -271,8 +271,7 @@ def main():
         finally:
             for b in lbs:
                 b.stop()
-            for n in nodes:
-                n.kill9()
+            Node.kill_all()
             receiver.stop()
             if c.failed:
                 for n in nodes:

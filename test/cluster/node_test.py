@@ -24,9 +24,10 @@ def ingest(port, key, n):
                    {"Authorization": basic(key), "Content-Type": "application/json"})
 
 
-def cli(*args, port):
+def cli(*args, port=None):
     env = dict(os.environ, SPILLWAY_ADMIN_TOKEN=ADMIN_TOKEN)
-    r = subprocess.run([os.environ["SPILLWAY_BIN"], *args, "--url", f"http://127.0.0.1:{port}"],
+    url = ["--url", f"http://127.0.0.1:{port}"] if port else []
+    r = subprocess.run([os.environ["SPILLWAY_BIN"], *args, *url],
                        env=env, capture_output=True, text=True, timeout=60)
     return r.returncode, r.stdout + r.stderr
 
@@ -67,7 +68,7 @@ def accounts_file(c, root, receiver):
     s, b, _ = node.admin("POST", "/v1/admin/accounts", {"name": "x"})
     c.check("the admin API does not create accounts when the file manages them",
             s == 400 and "--accounts-file" in json.dumps(b), f"{s} {b}")
-    code, out = cli("accounts", "new", "newbie", "--weight", "3", port=node.port)
+    code, out = cli("accounts", "new", "newbie", "--weight", "3")
     m = re.search(r"write_key (\S+)", out)
     entry = json.loads(out.strip().splitlines()[-1])
     c.check("`accounts new` prints the key once and an entry with digests only",
@@ -175,8 +176,7 @@ def main():
                         s == 400 and code == "too_large", f"{s} {code} {secs:.1f}s")
             c.check("the node stops cleanly", node.stop() == 0)
         finally:
-            if node:
-                node.kill9()
+            Node.kill_all()
             receiver.stop()
     return c.summary()
 
