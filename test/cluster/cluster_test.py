@@ -82,6 +82,9 @@ def failover(c, nodes, client, receiver, names, home):
             last - killed_at <= 2 * CHECK_MS / 1000 + 1.0, f"{last - killed_at:.2f}s")
     receiver.down = False
     deliver_all(c, "failover", client, receiver, 90)
+    moved = [a for a, v in node_of(receiver, theirs).items() if len(v) > 1]
+    c.check("failover: the victim's accounts were taken by other nodes meanwhile",
+            len(moved) == len(theirs), f"{len(moved)} of {len(theirs)}")
     bad = order_violations(receiver)
     c.check("failover: per-account order holds within each node", not bad, str(sorted(bad)[:5]))
     n = max(client.next_n.values())
@@ -226,11 +229,17 @@ def one_view(c, nodes):
             r.stdout.count("== ") == len(nodes), r.stdout + r.stderr)
 
 
-def body_in_write_key(c, lb, keys):
-    name, key = next(iter(keys.items()))
-    body = json.dumps({"writeKey": key, "batch": [{"type": "track", "event": "e",
-                                                   "userId": "u"}]})
+def body_in_write_key(c, lb, client):
+    """No Authorization header: HAProxy spreads these round robin; any node takes them."""
+    name = sorted(client.keys)[-1]
+    with client.lock:
+        n = client.next_n[name]
+        client.next_n[name] += 1
+    body = json.dumps({"writeKey": client.keys[name], "batch": [
+        {"type": "track", "event": "e", "userId": "u", "properties": {"n": n}}]})
     s, _, _ = request(lb.port, "POST", "/v1/batch", body, {"Content-Type": "application/json"})
+    if s == 200:
+        client.acked[name].append(n)
     c.check("a write key in the body (no Authorization header) works through the balancer",
             s == 200, str(s))
 
@@ -256,7 +265,7 @@ def main():
             lbs.append(lb.start())
             client = Client(lb.port, accounts.keys)
             home = mapping(c, client, receiver, names)
-            body_in_write_key(c, lb, accounts.keys)
+            body_in_write_key(c, lb, client)
             s, code, _ = oversized(c, lb.port, accounts.keys[names[0]], 12)
             c.check("too large: a 12 MiB body through the balancer gets the JSON 400",
                     s == 400 and code == "too_large", f"{s} {code}")
