@@ -88,8 +88,7 @@ Status check_unique(const AccountEntry& e, std::set<std::string>& names,
 }
 
 Result<const json*> accounts_array(const json& doc) {
-  if (doc.is_discarded() || !doc.is_object())
-    return Status::invalid_argument("not a JSON object");
+  if (doc.is_discarded() || !doc.is_object()) return Status::invalid_argument("not a JSON object");
   for (const auto& [key, value] : doc.items()) {
     if (key != "version" && key != "accounts")
       return Status::invalid_argument("unknown key \"" + key + "\"");

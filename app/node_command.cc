@@ -48,9 +48,9 @@ int run(AdminClient& client, const CliArgs& a) {
   if (auto w = a.option("wait")) {
     if (!parse_count("node", "wait", *w, wait)) return kExitUsage;
   }
-  ApiReply reply = verb == "status"    ? client.call("GET", "/v1/node")
-                   : verb == "drain"   ? client.call("POST", "/v1/node/drain")
-                                       : client.call("DELETE", "/v1/node/drain");
+  ApiReply reply = verb == "status"  ? client.call("GET", "/v1/node")
+                   : verb == "drain" ? client.call("POST", "/v1/node/drain")
+                                     : client.call("DELETE", "/v1/node/drain");
   if (reply.exit != kExitOk) return report_failure("node " + verb, reply);
   if (verb == "drain" && wait > 0) return wait_drained(client, wait);
   print_state(reply.body);

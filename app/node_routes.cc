@@ -30,9 +30,9 @@ void answer(const NodeSources& sources, const ingest::Responder& respond) {
 void set_draining(const NodeSources& sources, bool draining) {
   if (sources.ingest->draining() == draining) return;
   sources.ingest->set_draining(draining);
-  sources.log->info(kTag, draining ? "draining: refusing ingest, still delivering"
-                                   : "drain cancelled: serving",
-                    {{"node", sources.node_id}});
+  sources.log->info(
+      kTag, draining ? "draining: refusing ingest, still delivering" : "drain cancelled: serving",
+      {{"node", sources.node_id}});
 }
 
 }  // namespace

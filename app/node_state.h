@@ -12,7 +12,7 @@ namespace spillway::app {
 struct NodeState {
   std::string node;
   bool draining = false;
-  uint64_t depth = 0;              // queued events, all accounts
+  uint64_t depth = 0;  // queued events, all accounts
   uint64_t dead_letters = 0;
   uint64_t appends_in_flight = 0;  // ingest requests admitted before the drain, not answered
   uint32_t deliveries_in_flight = 0;

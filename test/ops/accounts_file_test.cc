@@ -25,9 +25,9 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("accounts file: reads names, weights and digests in file order") {
-  auto parsed = parse_accounts_file(file_with(
-      R"({"name":"acme","weight":3,"write_key_sha256":")" + kDigestA +
-      R"("},{"name":"retired","track_api_sha256":")" + kDigestB + R"("})"));
+  auto parsed = parse_accounts_file(
+      file_with(R"({"name":"acme","weight":3,"write_key_sha256":")" + kDigestA +
+                R"("},{"name":"retired","track_api_sha256":")" + kDigestB + R"("})"));
   REQUIRE(parsed);
   REQUIRE(parsed->accounts.size() == 2);
   CHECK(parsed->accounts[0] == AccountEntry{"acme", 3, kDigestA, std::nullopt});
