@@ -19,8 +19,8 @@ namespace {
 void write_node_metrics(PrometheusText& out, const NodeSources& node,
                         const replay::DrainSnapshot& snap) {
   auto totals = node.wal->accounts().totals();
-  NodeState n{node.node_id, node.ingest->draining(), totals.depth, totals.dead,
-              node.ingest->appends_in_flight(), snap.in_flight_requests};
+  NodeState n{node.node_id, node.ingest->draining(),          totals.depth,
+              totals.dead,  node.ingest->appends_in_flight(), snap.in_flight_requests};
   out.gauge("spillway_node_draining", "1 while the node drains for removal (refusing ingest)",
             n.draining ? 1 : 0);
   out.gauge("spillway_node_drained", "1 once a draining node holds no queued event: removable",

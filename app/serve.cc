@@ -66,9 +66,9 @@ struct IngestWiring {
       : admin(token),
         store(wal),
         file_store(store, wal),
-        service(config.accounts_file.empty() ? static_cast<ingest::IngestStore&>(store)
-                                             : file_store,
-                config.ingest, clock, log) {
+        service(
+            config.accounts_file.empty() ? static_cast<ingest::IngestStore&>(store) : file_store,
+            config.ingest, clock, log) {
     ingest::add_segment_routes(router, service);
     ingest::add_track_api_routes(router, service);
     ingest::add_admin_routes(router, service, admin);
@@ -110,11 +110,10 @@ struct ReplayWiring {
 
 // The operations surface (metrics, dashboard, account list, backup) joins the router last;
 // then every route is counted by the metrics.
-void add_ops_routes(IngestWiring& ingest, const NodeSources& node,
-                    const ingest::HttpServer& server, const ServeConfig& config,
-                    BackupRunner& backup) {
-  OpsSources sources{node.wal,    &config.wal,   node.drainer, &ingest.service.metrics(),
-                     &server,     &ingest.admin, &node};
+void add_ops_routes(IngestWiring& ingest, const NodeSources& node, const ingest::HttpServer& server,
+                    const ServeConfig& config, BackupRunner& backup) {
+  OpsSources sources{node.wal, &config.wal,   node.drainer, &ingest.service.metrics(),
+                     &server,  &ingest.admin, &node};
   Logger& log = *node.log;
   add_metrics_route(ingest.router, sources,
                     {config.metrics_top_accounts, config.metrics_require_token});
@@ -140,8 +139,8 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   }
   ingest::HttpServer server(ioc, ingest.router, config.ingest, log);
   BackupRunner backup(wal.env());
-  NodeSources node{config.node_id, &ingest.service, &wal, replay.drainer.get(), &ingest.admin,
-                   &log};
+  NodeSources node{config.node_id,       &ingest.service, &wal,
+                   replay.drainer.get(), &ingest.admin,   &log};
   add_ops_routes(ingest, node, server, config, backup);
   AccountsReloader accounts(ioc, ingest.file_store, config.accounts_file, log);
   if (!config.accounts_file.empty()) accounts.start();

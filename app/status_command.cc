@@ -57,13 +57,16 @@ int status_main(const std::vector<std::string>& args) {
                     {"json"},
                     0,
                     0};
-  return run_client_command(cmd, args, [](AdminClient& client, const CliArgs& a) {
-    bool json_out = a.option("json").has_value();
-    ApiReply reply = client.call("GET", backlog_path(a));
-    if (reply.exit != kExitOk) return report_failure("status", reply);
-    std::cout << (json_out ? reply.body.dump(2) + "\n" : format_status(reply.body));
-    return static_cast<int>(kExitOk);
-  }, status_across);
+  return run_client_command(
+      cmd, args,
+      [](AdminClient& client, const CliArgs& a) {
+        bool json_out = a.option("json").has_value();
+        ApiReply reply = client.call("GET", backlog_path(a));
+        if (reply.exit != kExitOk) return report_failure("status", reply);
+        std::cout << (json_out ? reply.body.dump(2) + "\n" : format_status(reply.body));
+        return static_cast<int>(kExitOk);
+      },
+      status_across);
 }
 
 }  // namespace spillway::app

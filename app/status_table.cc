@@ -168,16 +168,16 @@ std::string format_cluster_status(const std::vector<NodeBacklog>& nodes, size_t 
     bytes += number(t, "bytes");
     oldest = std::max(oldest, number(t, "oldest_age_s"));
   }
-  out += pad("total", 10, false) + " " +
-         pad(std::to_string(answered) + " of " + std::to_string(nodes.size()) + " nodes", 42,
-             false) +
-         pad(format_count(static_cast<uint64_t>(events)), 14, true) +
-         pad(format_bytes(bytes), 11, true) + pad("", 8, true) + "  " +
-         format_duration(answered > 0 ? json(oldest) : json()) + "\n";
+  out +=
+      pad("total", 10, false) + " " +
+      pad(std::to_string(answered) + " of " + std::to_string(nodes.size()) + " nodes", 42, false) +
+      pad(format_count(static_cast<uint64_t>(events)), 14, true) +
+      pad(format_bytes(bytes), 11, true) + pad("", 8, true) + "  " +
+      format_duration(answered > 0 ? json(oldest) : json()) + "\n";
   auto accounts = accounts_across(nodes);
   if (accounts.empty()) return out + "no account is behind\n";
-  out += "\n" + pad("ACCOUNT", 24, false) + pad("DEPTH", 14, true) + "  " + pad("OLDEST", 9, false) +
-         "NODES\n";
+  out += "\n" + pad("ACCOUNT", 24, false) + pad("DEPTH", 14, true) + "  " +
+         pad("OLDEST", 9, false) + "NODES\n";
   for (size_t i = 0; i < accounts.size() && i < top; ++i) {
     const auto& a = accounts[i];
     out += pad(a.name, 24, false) + pad(format_count(a.depth), 14, true) + "  " +

@@ -55,9 +55,9 @@ void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
   appends_in_flight_.fetch_add(1);
   if (draining()) {
     appends_in_flight_.fetch_sub(1);
-    return respond(retry_response(503, "draining",
-                                  "this node is draining for removal; retry (another node takes it)",
-                                  kDrainingRetryAfterS));
+    return respond(retry_response(
+        503, "draining", "this node is draining for removal; retry (another node takes it)",
+        kDrainingRetryAfterS));
   }
   admit(account, std::move(events), stamp, style, Responder([this, respond](HttpResponse r) {
           appends_in_flight_.fetch_sub(1);
