@@ -53,6 +53,10 @@ void AccountsReloader::arm() {
 }
 
 void AccountsReloader::reload() {
+  if (path_.empty()) {
+    log_.info(kTag, "SIGHUP ignored: no --accounts-file");
+    return;
+  }
   auto file = load_accounts_file(path_);
   if (!file) {
     log_.error(kTag, "accounts file refused, keeping the previous set",

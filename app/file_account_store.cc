@@ -1,5 +1,7 @@
 #include "app/file_account_store.h"
 
+#include <unordered_set>
+
 #include "queue/wal.h"
 
 namespace spillway::app {
@@ -30,11 +32,11 @@ FileAccountStore::FileAccountStore(ingest::IngestStore& inner, queue::Wal& wal)
     : inner_(inner), wal_(wal) {}
 
 Status FileAccountStore::check_covers_store(const AccountsFile& file) const {
+  std::unordered_set<std::string> named;
+  for (const auto& e : file.accounts) named.insert(e.name);
   std::string missing;
   for (const auto& record : wal_.accounts().all()) {
-    bool named = false;
-    for (const auto& e : file.accounts) named = named || e.name == record.name;
-    if (!named) missing += (missing.empty() ? "" : ", ") + record.name;
+    if (!named.contains(record.name)) missing += (missing.empty() ? "" : ", ") + record.name;
   }
   if (missing.empty()) return Status::ok();
   return Status::invalid_argument(

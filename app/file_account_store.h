@@ -22,7 +22,7 @@ namespace spillway::app {
 // are not consulted), account creation through the admin API is refused, and everything else
 // goes to the wrapped store. apply() installs a file; until the first apply no key is valid.
 // Thread-safe: lookups run on io threads, apply() on any thread, and its completion on the
-// WalWriter thread. Borrows the inner store, the Wal and the logger.
+// WalWriter thread. Borrows the inner store and the Wal.
 class FileAccountStore final : public ingest::IngestStore {
  public:
   FileAccountStore(ingest::IngestStore& inner, queue::Wal& wal);

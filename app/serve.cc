@@ -143,7 +143,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
                    replay.drainer.get(), &ingest.admin,   &log};
   add_ops_routes(ingest, node, server, config, backup);
   AccountsReloader accounts(ioc, ingest.file_store, config.accounts_file, log);
-  if (!config.accounts_file.empty()) accounts.start();
+  accounts.start();
   IoThreads threads(ioc);
   auto port = server.start(config.listen_host, config.listen_port);
   if (!port) {
