@@ -22,6 +22,8 @@ int limits_main(const std::vector<std::string>& args);
 int node_main(const std::vector<std::string>& args);
 // `spillway verify DATA_DIR`: offline integrity check.
 int verify_main(const std::vector<std::string>& args);
+// `spillway upgrade DATA_DIR`: moves an older store format to this build's, offline.
+int upgrade_main(const std::vector<std::string>& args);
 // `spillway backup DATA_DIR OUT_DIR [--url URL]`: compacting copy, then verified.
 int backup_main(const std::vector<std::string>& args);
 

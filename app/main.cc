@@ -28,6 +28,7 @@ constexpr std::string_view kUsage =
     "  dead list|replay|purge ACCOUNT        dead letters\n"
     "maintenance:\n"
     "  verify DATA_DIR              offline integrity check\n"
+    "  upgrade DATA_DIR             move an older store format to this build's (offline)\n"
     "  backup DATA_DIR OUT_DIR      compacting copy (hot, through the server, if one runs)\n"
     "  --version                    print the version\n"
     "exit codes: 0 ok, 1 server-side error, 2 usage, 3 unreachable, 4 auth\n";
@@ -44,6 +45,7 @@ int dispatch(std::string_view command, const std::vector<std::string>& args) {
   if (command == "dead") return dead_main(args);
   if (command == "node") return node_main(args);
   if (command == "verify") return verify_main(args);
+  if (command == "upgrade") return upgrade_main(args);
   if (command == "backup") return backup_main(args);
   if (command == "--version" || command == "version") {
     std::cout << "spillway " << kVersion << "\n";

@@ -28,10 +28,33 @@ void write_commit_metrics(PrometheusText& out, const queue::WalWriter& writer) {
   out.histogram("spillway_commit_group_operations", {}, writer.group_sizes());
 }
 
+void write_index_metrics(PrometheusText& out, const queue::WalWriter& writer) {
+  queue::dedupe::IndexStats st = writer.index_stats();
+  out.gauge("spillway_dedupe_runs", "Sealed runs of the idempotency index (each probed per key).",
+            static_cast<double>(st.runs));
+  out.family("spillway_dedupe_keys", "gauge",
+             "Idempotency keys remembered: in memory (recent, not yet sealed) and in sealed runs.");
+  out.sample("spillway_dedupe_keys", {{"where", "recent"}}, static_cast<double>(st.recent_keys));
+  out.sample("spillway_dedupe_keys", {{"where", "runs"}}, static_cast<double>(st.run_keys));
+  out.counter("spillway_dedupe_seals_total", "Recent-key tables sealed into runs.",
+              static_cast<double>(st.seals));
+  out.counter("spillway_dedupe_merges_total", "Runs merged (time-window compaction).",
+              static_cast<double>(st.merges));
+  out.counter("spillway_dedupe_dropped_runs_total", "Runs dropped whole when their window ended.",
+              static_cast<double>(st.dropped_runs));
+  out.counter("spillway_dedupe_maintenance_bytes_total",
+              "Bytes written by index maintenance (seals and merges): its write amplification.",
+              static_cast<double>(st.maintenance_bytes));
+  out.family("spillway_dedupe_step_seconds", "histogram",
+             "Time one index maintenance transaction held the writer.");
+  out.histogram("spillway_dedupe_step_seconds", {}, writer.index_step_latency());
+}
+
 }  // namespace
 
 void write_store_metrics(PrometheusText& out, queue::Wal& wal, const queue::WalOptions& options) {
   write_commit_metrics(out, wal.writer());
+  write_index_metrics(out, wal.writer());
   queue::LmdbEnv& env = wal.env();
   queue::MapUsage usage = env.map_usage();
   auto free_pages = env.free_pages();

@@ -21,7 +21,12 @@ std::string format_report(const std::string& dir, const queue::StoreReport& r) {
   out << dir << ": " << format_count(r.accounts) << " accounts, " << format_count(r.events)
       << " queued events (" << format_count(r.event_bytes) << " bytes), "
       << format_count(r.dead_letters) << " dead letters, " << format_count(r.credentials)
-      << " credentials, " << format_count(r.dedupe_entries) << " dedupe entries\n";
+      << " credentials, " << format_count(r.dedupe_entries) << " idempotency keys in "
+      << format_count(r.dedupe_runs) << " runs and the key log";
+  if (r.dedupe_garbage_rows > 0) {
+    out << " (" << format_count(r.dedupe_garbage_rows) << " rows of retired runs to delete)";
+  }
+  out << "\n";
   for (const auto& p : r.problems) out << "PROBLEM: " << p << "\n";
   out << (r.ok() ? "OK: every check passed\n"
                  : "DAMAGED: " + std::to_string(r.problems.size()) + " problem(s) found\n");

@@ -8,14 +8,19 @@
 # deduplication off (--dedupe-window-s 0: the cost of remembering messageIds); then
 # bench/queue_ceiling (the queue's raw group-commit ceiling, 64 appends in flight, no HTTP) for
 # the same patterns. Prints ratios.
+# Then the same three loads on a store in service: bench/store_loader fills one store with
+# PREFILL_KEYS idempotency keys in the window and PREFILL_EVENTS queued events over 1,000
+# accounts, through the queue API, and the three rows run on it, next to the fresh rows.
 # usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2,
-#        PREFILL_S=30: seconds of /v1/batch load before each prefilled-store row; 0 skips them)
+#        PREFILL_KEYS=20000000, PREFILL_EVENTS=5000000; PREFILL_KEYS=0 skips the prefilled rows)
 set -euo pipefail
 BUILD=${1:-build-ingest}
 BIN=$BUILD/app/spillway
 CEILING=$BUILD/bench/queue_ceiling
+LOADER=$BUILD/bench/store_loader
 DURATION=${DURATION:-10s}
-PREFILL_S=${PREFILL_S:-30}
+PREFILL_KEYS=${PREFILL_KEYS:-20000000}
+PREFILL_EVENTS=${PREFILL_EVENTS:-5000000}
 CONNS=${CONNECTIONS:-64}
 WRK_THREADS=${THREADS:-2}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +29,7 @@ WORK=$(mktemp -d)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-[ -x "$BIN" ] && [ -x "$CEILING" ] || { echo "build first: meson configure $BUILD -Dbench=true && ninja -C $BUILD"; exit 1; }
+[ -x "$BIN" ] && [ -x "$CEILING" ] && [ -x "$LOADER" ] || { echo "build first: meson configure $BUILD -Dbench=true && ninja -C $BUILD"; exit 1; }
 
 start() {  # start LOG args... ; sets PID and PORT
   local log=$1; shift
@@ -89,31 +94,20 @@ echo "== queue raw group-commit ceiling (no HTTP, 64 appends in flight)"
 "$CEILING" "$WORK/ceiling" "${DURATION%s}" | tee "$WORK/ceiling.txt"
 
 # Last, because its large store keeps the disk busy writing back for a while after it stops.
-# The same single-event load on a store that already remembers many messageIds: the dedupe
-# index of a 24-hour window is large, and each new key dirties a random leaf of it. The store
-# is filled first with /v1/batch for PREFILL_S seconds (draining paused, so the events stay
-# queued, as during an outage).
-# prefilled NAME SCRIPT KEYS EVENTS_PER_REQUEST [flags...]: fill a fresh store with /v1/batch
-# over the same KEYS write keys for PREFILL_S seconds, then measure SCRIPT on it.
-prefilled() {
-  local name=$1 script=$2 keys=$3 per=$4; shift 4
-  serve "$name" "$@"
-  create_accounts 0 $((keys - 1))
-  KEYS=$keys wrk -t"$WRK_THREADS" -c"$CONNS" -d"${PREFILL_S}s" -s "$HERE/batch.lua" \
-    "http://127.0.0.1:$PORT" > "$WORK/prefill.txt"
-  local queued
-  queued=$(curl -s "http://127.0.0.1:$PORT/v1/backlog" -H "Authorization: Bearer bench-token" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"]["events"])')
-  echo "prefill ($name): $queued events queued"
-  run_wrk "$name" "$script" "$keys" "$per"
+# A store in service: the index remembers every messageId of the window (24 h by default), and
+# an outage leaves a deep backlog. Filled through the queue API (minutes, not hours of HTTP),
+# then served with draining paused, and the three loads run on it.
+if [ "$PREFILL_KEYS" -gt 0 ]; then
+  "$LOADER" "$WORK/prefilled" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 | tee "$WORK/loader.txt"
+  echo "prefilled store: $(du -sh "$WORK/prefilled" | cut -f1) on disk"
+  serve prefilled
+  run_wrk real_track_1key_prefilled track.lua 1 1
+  run_wrk real_track_1000keys_prefilled track.lua 1000 1
+  run_wrk real_batch100_1000keys_prefilled batch.lua 1000 100
+  grep -E '^spillway_dedupe_(runs|keys)|^process_resident' <(curl -s "http://127.0.0.1:$PORT/metrics") || true
+  echo "server RssAnon after the prefilled rows: $(awk '/RssAnon/ {print $2, $3}' /proc/$PID/status)"
   stop
-  rm -rf "${WORK:?}/$name"
-}
-if [ "$PREFILL_S" -gt 0 ]; then
-  prefilled real_track_1key_prefilled track.lua 1 1
-  # The same backlog without the index: separates the index's cost from the backlog's.
-  prefilled real_track_1key_prefilled_nodedupe track.lua 1 1 --dedupe-window-s 0
-  prefilled real_batch100_1000keys_prefilled batch.lua 1000 100
+  rm -rf "${WORK:?}/prefilled"
 fi
 
 r() { awk -v k="$1" '$1==k {print $2}' "$WORK/results"; }
@@ -127,14 +121,13 @@ printf 'track 1 key, dedupe off: real/noop = %.2f   dedupe off/on = %.2f\n' \
   "$(q "$(r real_track_1key_nodedupe)" "$(r noop_track_1key)")" \
   "$(q "$(r real_track_1key_nodedupe)" "$(r real_track_1key)")"
 if [ -n "$(r real_track_1key_prefilled)" ]; then
-  printf 'track 1 key, prefilled store: real/noop = %.2f   prefilled/fresh = %.2f\n' \
-    "$(q "$(r real_track_1key_prefilled)" "$(r noop_track_1key)")" \
-    "$(q "$(r real_track_1key_prefilled)" "$(r real_track_1key)")"
-  printf 'track 1 key, prefilled, dedupe off: real/noop = %.2f   prefilled/fresh = %.2f\n' \
-    "$(q "$(r real_track_1key_prefilled_nodedupe)" "$(r noop_track_1key)")" \
-    "$(q "$(r real_track_1key_prefilled_nodedupe)" "$(r real_track_1key_nodedupe)")"
-  printf 'batch100 1000 acc, prefilled store: prefilled/fresh = %.2f (events/s)\n' \
+  printf 'prefilled (%s keys, %s queued) / fresh: track 1 key = %.2f   track 1000 keys = %.2f   batch100 = %.2f\n' \
+    "$PREFILL_KEYS" "$PREFILL_EVENTS" \
+    "$(q "$(r real_track_1key_prefilled)" "$(r real_track_1key)")" \
+    "$(q "$(r real_track_1000keys_prefilled)" "$(r real_track_1000keys)")" \
     "$(q "$(r real_batch100_1000keys_prefilled)" "$(r real_batch100_1000keys)")"
+  printf 'track 1 key, prefilled store: real/noop = %.2f\n' \
+    "$(q "$(r real_track_1key_prefilled)" "$(r noop_track_1key)")"
 fi
 printf 'track 1000 keys  : real/noop = %.2f   real/queue ceiling = %.2f\n' \
   "$(q "$(r real_track_1000keys)" "$(r noop_track_1key)")" \

@@ -6,7 +6,13 @@
 # Each at 1 event per request/transaction and 100 per request/transaction, 16 clients,
 # ~300-byte events spread over 1,000 accounts. Servers run on loopback from temp dirs and are
 # stopped by PID. Prints events/s and spillway's ratio to each peer.
-# usage: bench/peers_bench.sh [BUILD_DIR]   (env DURATION=10, CLIENTS=16; needs root for apt)
+# Same semantics as spillway's deduplication: PostgreSQL with the idempotency a user would
+# build (events(account, message_id uuid, payload jsonb, UNIQUE (account, message_id)),
+# INSERT ... ON CONFLICT DO NOTHING with gen_random_uuid()), on a fresh table and on one
+# prefilled with PREFILL_KEYS rows; spillway fresh and on a store bench/store_loader filled
+# with PREFILL_KEYS keys in the window and PREFILL_EVENTS queued events.
+# usage: bench/peers_bench.sh [BUILD_DIR]   (env DURATION=10, CLIENTS=16, PREFILL_KEYS=20000000,
+#        PREFILL_EVENTS=5000000, PREFILL_KEYS=0 skips the prefilled rows; needs root for apt)
 set -euo pipefail
 BUILD=${1:-build-bench}
 BIN=$BUILD/app/spillway
@@ -14,6 +20,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../scripts/ready_port.sh"
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-16}
+PREFILL_KEYS=${PREFILL_KEYS:-20000000}
+PREFILL_EVENTS=${PREFILL_EVENTS:-5000000}
 WORK=$(mktemp -d /tmp/peers.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()
@@ -58,6 +66,23 @@ pgrun() {  # pgrun SCRIPT ROWS_PER_TXN
 }
 RESULT[pg_1]=$(pgrun "$WORK/pg1.sql" 1)
 RESULT[pg_100]=$(pgrun "$WORK/pg100.sql" 100)
+# Idempotent inserts, as spillway deduplicates: a unique index on random UUIDs.
+psql -c "DROP TABLE events; CREATE TABLE ev(account int, message_id uuid, seq bigserial, payload jsonb, UNIQUE (account, message_id));"
+cat > "$WORK/pgu1.sql" <<SQL
+\set a random(1, 1000)
+INSERT INTO ev(account, message_id, payload) VALUES (:a, gen_random_uuid(), '$PAYLOAD') ON CONFLICT DO NOTHING;
+SQL
+cat > "$WORK/pgu100.sql" <<SQL
+INSERT INTO ev(account, message_id, payload) SELECT 1 + (random() * 999)::int, gen_random_uuid(), '$PAYLOAD' FROM generate_series(1, 100) ON CONFLICT DO NOTHING;
+SQL
+chmod 644 "$WORK"/*.sql
+RESULT[pgu_1]=$(pgrun "$WORK/pgu1.sql" 1)
+RESULT[pgu_100]=$(pgrun "$WORK/pgu100.sql" 100)
+if [ "$PREFILL_KEYS" -gt 0 ]; then
+  psql -c "TRUNCATE ev; INSERT INTO ev(account, message_id, payload) SELECT 1 + i % 1000, gen_random_uuid(), '$PAYLOAD' FROM generate_series(1, $PREFILL_KEYS) i; VACUUM ANALYZE ev; CHECKPOINT;"
+  RESULT[pgup_1]=$(pgrun "$WORK/pgu1.sql" 1)
+  RESULT[pgup_100]=$(pgrun "$WORK/pgu100.sql" 100)
+fi
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
 
 # ---- Redis ----------------------------------------------------------------------------------
@@ -89,12 +114,15 @@ swrun() {  # swrun SCRIPT EVENTS_PER_REQUEST
 }
 swbench() {  # swbench NAME serve-flags... -> RESULT[NAME_1], RESULT[NAME_100]
   local name=$1; shift
+  if [ "$name" = swp ]; then  # the prefilled store (its accounts come with it)
+    "$BUILD/bench/store_loader" "$WORK/$name" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000
+  fi
   "$BIN" serve --data "$WORK/$name" --listen 127.0.0.1:0 --threads 2 --sink null: "$@" \
     2> "$WORK/$name.log" &
   PIDS+=($!)
   PORT=$(spillway_ready_port "$WORK/$name.log") || { echo "spillway did not start"; cat "$WORK/$name.log"; exit 1; }
   curl -sf -o /dev/null -X POST -H "Authorization: Bearer bench-token" "http://127.0.0.1:$PORT/v1/drain/pause"
-  for i in $(seq 0 999); do
+  [ "$name" = swp ] || for i in $(seq 0 999); do
     curl -sf -o /dev/null -X POST "http://127.0.0.1:$PORT/v1/admin/accounts" -H "Authorization: Bearer bench-token" \
       -H 'Content-Type: application/json' -d "{\"name\":\"bench$i\",\"write_key\":\"wk_bench_$i\"}"
   done
@@ -104,11 +132,22 @@ swbench() {  # swbench NAME serve-flags... -> RESULT[NAME_1], RESULT[NAME_100]
 }
 swbench sw
 swbench swnd --dedupe-window-s 0
+[ "$PREFILL_KEYS" -gt 0 ] && swbench swp
 
 printf '\n%-34s %12s %14s %12s %12s\n' "durable events/s, $CLIENTS clients" spillway "(dedupe off)" postgresql redis
 for n in 1 100; do
   printf '%-34s %12.0f %14.0f %12.0f %12.0f\n' "$n event(s) per request/txn" "${RESULT[sw_$n]}" \
     "${RESULT[swnd_$n]}" "${RESULT[pg_$n]}" "${RESULT[redis_$n]}"
+done
+printf '\nsame semantics (deduplicated by account + messageId):\n'
+printf '%-34s %12s %14s %12s %14s\n' "durable events/s, $CLIENTS clients" spillway "pg unique" "spillway $PREFILL_KEYS" "pg $PREFILL_KEYS"
+for n in 1 100; do
+  printf '%-34s %12.0f %14.0f %12.0f %14.0f\n' "$n event(s) per request/txn" "${RESULT[sw_$n]}" \
+    "${RESULT[pgu_$n]}" "${RESULT[swp_$n]:-0}" "${RESULT[pgup_$n]:-0}"
+  printf 'ratio at %3s/txn: fresh spillway/pg-unique = %.2f   prefilled = %.2f   spillway/pg plain (no index) = %.2f\n' "$n" \
+    "$(echo "${RESULT[sw_$n]} / ${RESULT[pgu_$n]}" | bc -l)" \
+    "$(echo "${RESULT[swp_$n]:-0} / ${RESULT[pgup_$n]:-1}" | bc -l)" \
+    "$(echo "${RESULT[sw_$n]} / ${RESULT[pg_$n]}" | bc -l)"
 done
 for n in 1 100; do
   printf 'ratio at %3s/txn: spillway/postgresql = %.2f (dedupe off %.2f)   spillway/redis = %.2f (dedupe off %.2f)\n' "$n" \

@@ -97,14 +97,29 @@ Status LmdbEnv::open_tables() {
       {"accounts", &tables_.accounts},
       {"account_names", &tables_.account_names},
       {"keys", &tables_.keys},
-      {"dedupe", &tables_.dedupe},
-      {"dedupe_expiry", &tables_.dedupe_expiry},
       {"dead", &tables_.dead},
       {"meta", &tables_.meta},
+      {"dedupe_log", &tables_.dedupe_log},
+      {"dedupe_runs", &tables_.dedupe_runs},
+      {"dedupe_blocks", &tables_.dedupe_blocks},
+      {"dedupe_bloom", &tables_.dedupe_bloom},
+  };
+  const Named legacy[] = {
+      {"dedupe", &tables_.legacy_dedupe},
+      {"dedupe_expiry", &tables_.legacy_dedupe_expiry},
   };
   for (const Named& n : named) {
     rc = mdb_dbi_open(txn, n.name, dbi_flags, n.dbi);
+    // A read-only open of a store written by an older format lacks the newer tables.
+    if (rc == MDB_NOTFOUND && read_only_) continue;
     if (rc != MDB_SUCCESS) {
+      mdb_txn_abort(txn);
+      return lmdb_status(rc, std::string("mdb_dbi_open ") + n.name);
+    }
+  }
+  for (const Named& n : legacy) {
+    rc = mdb_dbi_open(txn, n.name, 0, n.dbi);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
       mdb_txn_abort(txn);
       return lmdb_status(rc, std::string("mdb_dbi_open ") + n.name);
     }

@@ -16,10 +16,16 @@ struct Tables {
   MDB_dbi accounts = 0;
   MDB_dbi account_names = 0;
   MDB_dbi keys = 0;
-  MDB_dbi dedupe = 0;
-  MDB_dbi dedupe_expiry = 0;
   MDB_dbi dead = 0;
   MDB_dbi meta = 0;
+  // The idempotency index (format version 2).
+  MDB_dbi dedupe_log = 0;
+  MDB_dbi dedupe_runs = 0;
+  MDB_dbi dedupe_blocks = 0;
+  MDB_dbi dedupe_bloom = 0;
+  // Format version 1's index, present only until the upgrade has moved it (0 when absent).
+  MDB_dbi legacy_dedupe = 0;
+  MDB_dbi legacy_dedupe_expiry = 0;
 };
 
 struct LmdbEnvOptions {

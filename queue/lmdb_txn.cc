@@ -121,6 +121,8 @@ Result<bool> Cursor::seek(std::string_view key) {
 Result<bool> Cursor::next() { return move(MDB_NEXT); }
 Result<bool> Cursor::first() { return move(MDB_FIRST); }
 
+Result<bool> Cursor::last() { return move(MDB_LAST); }
+
 Status Cursor::del() { return lmdb_status(mdb_cursor_del(cur_, 0), "mdb_cursor_del"); }
 
 }  // namespace spillway::queue

@@ -16,7 +16,7 @@
 // change both together and bump kFormatVersion when a layout changes.
 namespace spillway::queue::codec {
 
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr size_t kEventKeySize = 12;     // account u32 BE + seq u64 BE
 inline constexpr size_t kEventHeaderSize = 16;  // version, flags, reserved, crc32c, enqueue_ms
 inline constexpr size_t kMaxAccountName = 128;
@@ -56,6 +56,8 @@ Result<AccountId> parse_credential_account(std::string_view value);
 
 using KeyHash = std::array<uint8_t, 16>;
 KeyHash idempotency_hash(std::string_view idempotency_key);
+// Format version 1's index, read only by the upgrade (queue/dedupe/legacy_upgrade.h) and
+// written only by its tests.
 std::string dedupe_key(AccountId account, const KeyHash& hash);
 std::string dedupe_value(Seq seq, int64_t expiry_ms);
 struct DedupeValue {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "queue/dedupe/index_check.h"
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
@@ -108,15 +109,14 @@ class Checker {
   }
 
   Status scan_dedupe() {
-    return walk(env_.tables().dedupe, [&](std::string_view k, std::string_view v) {
-      if (k.size() != 20 || !codec::parse_dedupe_value(v)) return problem("damaged dedupe entry");
-      if (!accounts_.contains(get_account(k))) problem("dedupe entry for an unknown account");
-      report_->dedupe_entries += 1;
-    });
-  }
-
-  static uint32_t get_account(std::string_view k) {
-    return codec::parse_u32(k.substr(0, 4)).value();
+    dedupe::IndexCheckCounts counts;
+    Status s = dedupe::check_index(
+        txn_.get(), env_.tables(), [&](uint32_t id) { return accounts_.contains(id); },
+        [&](std::string what) { problem(std::move(what)); }, counts);
+    report_->dedupe_entries = counts.log_rows + counts.run_keys;
+    report_->dedupe_runs = counts.runs;
+    report_->dedupe_garbage_rows = counts.garbage_rows;
+    return s;
   }
 
   void compare_counters() {

@@ -1,5 +1,6 @@
 #include "queue/wal.h"
 
+#include "queue/dedupe/legacy_upgrade.h"
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
@@ -7,8 +8,11 @@
 namespace spillway::queue {
 namespace {
 
-// Records the format version in a new store, or checks it in an existing one.
-Status check_format(LmdbEnv& env, Logger& log) {
+constexpr uint32_t kOldestUpgradable = 1;
+
+// Records the format version in a new store, checks it in an existing one, and upgrades an
+// older one in place (docs/storage.md, "Changing the format").
+Status check_format(LmdbEnv& env, const WalOptions& options, const Clock& clock, Logger& log) {
   auto txn = WriteTxn::begin(env.get());
   if (!txn) return txn.status();
   auto found = txn->find(env.tables().meta, codec::kMetaFormatVersion);
@@ -23,6 +27,18 @@ Status check_format(LmdbEnv& env, Logger& log) {
   }
   auto version = codec::parse_u32(**found);
   if (!version) return version.status();
+  if (*version >= kOldestUpgradable && *version < codec::kFormatVersion) {
+    txn->abort();
+    if (!options.upgrade_format) {
+      return Status::invalid_argument(
+          "store in " + env.dir() + " has format version " + std::to_string(*version) +
+          "; this build reads version " + std::to_string(codec::kFormatVersion) +
+          ": stop the server, take a backup, then run `spillway upgrade " + env.dir() + "`");
+    }
+    log.info("queue", "upgrading store format",
+             {{"from", *version}, {"to", codec::kFormatVersion}});
+    return dedupe::upgrade_from_v1(env, options.dedupe_window.count(), clock.wall_ms(), log);
+  }
   if (*version != codec::kFormatVersion) {
     return Status::corruption("store in " + env.dir() + " has format version " +
                               std::to_string(*version) + "; this build reads version " +
@@ -57,7 +73,7 @@ Result<std::unique_ptr<Wal>> Wal::open(const WalOptions& options, const Clock& c
   LmdbEnvOptions env_options{options.dir, options.map_size, options.max_readers, false};
   auto env = LmdbEnv::open(env_options);
   if (!env) return env.status();
-  if (Status s = check_format(**env, logger); !s.is_ok()) return s;
+  if (Status s = check_format(**env, options, clock, logger); !s.is_ok()) return s;
   std::unique_ptr<Wal> wal(new Wal());
   wal->env_ = std::move(*env);
   wal->accounts_ = std::make_unique<AccountTable>();

@@ -30,12 +30,18 @@ struct WalOptions {
   // Queued payload bytes per account above which that account's appends get 429. 0: no limit.
   uint64_t max_account_bytes = 0;
   // Idempotency window. A repeated key inside it is acknowledged without a second copy.
-  // Zero turns deduplication off: keys are neither looked up nor stored. Each stored key costs
-  // a write into a random leaf of the dedupe index (keys are hashes), which is most of a
-  // single-event commit's pages; turn it off only when the downstream deduplicates itself.
+  // Zero turns deduplication off: keys are neither looked up nor stored. The index's cost per
+  // key does not grow with what it holds (docs/storage.md, "Idempotency index"); its disk use
+  // is ~45 bytes per key of the window, kept up to an eighth of the window longer.
   std::chrono::milliseconds dedupe_window = std::chrono::hours(24);
-  // Expired dedupe entries pruned per commit (bounded so pruning never delays ingest).
-  unsigned dedupe_prune_per_commit = 256;
+  // The recent keys are sealed into an immutable sorted run at this many keys or this age.
+  // Memory: the index keeps at most about two tables of this many keys (~70 bytes each, so
+  // ~18 MiB at the default); larger runs mean fewer merges.
+  uint64_t dedupe_seal_keys = 131072;
+  std::chrono::milliseconds dedupe_seal_interval = std::chrono::minutes(10);
+  // Bytes one index maintenance transaction (seal, merge, delete) writes at most: the longest
+  // the writer stops taking commits for it. Default 1 MiB (~2-4 ms).
+  uint64_t dedupe_step_bytes = uint64_t{1} << 20;
   // Group commit bounds: a transaction takes pending operations until either is reached
   // (at least one). Larger groups amortise the fsync; smaller ones bound latency.
   unsigned max_group_ops = 512;
@@ -50,6 +56,10 @@ struct WalOptions {
   std::chrono::milliseconds recovery_probe_interval = std::chrono::seconds(5);
   // How often stale reader slots (of dead processes) are cleared and free disk re-read.
   std::chrono::milliseconds housekeeping_interval = std::chrono::seconds(10);
+  // Open a store of an older format version by upgrading it in place (`spillway upgrade`, run
+  // with the server stopped, after a backup). Without it such a store is refused with a message
+  // that names the command, so a server never rewrites a store the operator did not back up.
+  bool upgrade_format = false;
   // Test hook: lets a test fail commits without touching the disk. Not owned; may be null.
   FaultInjector* faults = nullptr;
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "queue/account_table.h"
+#include "queue/dedupe/dedupe_index.h"
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/detail/write_op.h"
@@ -45,6 +46,8 @@ class WalWriter::Impl {
   // Writer-thread state.
   uint32_t next_account_id_ = 1;
   IngestGate gate_{env_, options_};
+  dedupe::DedupeIndex dedupe_{env_.tables(), index_options(options_), log_};
+  std::chrono::steady_clock::time_point next_index_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -60,17 +63,20 @@ class WalWriter::Impl {
   bool sticky_forever_ = false;
   std::string refusal_reason_;
   ReaderLag reader_lag_;
+  dedupe::IndexStats index_stats_;
   std::atomic<bool> ingest_refused_{false};
   ReaderWatchdog watchdog_;  // writer thread only
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
   Histogram commit_seconds_{Histogram::latency_seconds()};
   Histogram group_ops_{Histogram::powers_of_two()};
+  Histogram index_step_seconds_{Histogram::latency_seconds()};
 
   void submit(OpPtr op, const std::function<void(Status)>& refuse);
   void run();
   void process(std::vector<OpPtr>& group);
   Status commit_group(std::vector<OpPtr>& group, bool& map_full);
+  Status commit_group_once(std::vector<OpPtr>& group, bool& map_full);
   void apply_group(TxnContext& ctx, std::vector<OpPtr>& group);
   void after_commit(TxnContext& ctx, size_t ops, std::chrono::steady_clock::time_point started);
   void finish(std::vector<OpPtr>& group, const Status& commit);
@@ -79,6 +85,11 @@ class WalWriter::Impl {
   Status commit_heartbeat();
   void refresh_ingest_gate(bool force);
   void housekeeping();
+  void maintain_index();
+  static dedupe::IndexOptions index_options(const WalOptions& o) {
+    return {o.dedupe_window.count(), o.dedupe_seal_keys, o.dedupe_seal_interval.count(),
+            o.dedupe_step_bytes};
+  }
   Status sticky() const {
     std::lock_guard<std::mutex> lock(state_mu_);
     return sticky_;
@@ -96,16 +107,24 @@ void WalWriter::set_commit_listener(CommitListener listener) {
   impl_->listener_ = std::move(listener);
 }
 
+namespace {
+Result<uint32_t> read_next_account_id(const LmdbEnv& env) {
+  auto meta = ReadTxn::begin(env.get());
+  if (!meta) return meta.status();
+  auto next = meta->find(env.tables().meta, codec::kMetaNextAccountId);
+  if (!next) return next.status();
+  if (!*next) return uint32_t{1};
+  return codec::parse_u32(**next);
+}
+}  // namespace
+
 Status WalWriter::start() {
   SPW_ASSERT(!impl_->started_);
-  auto meta = ReadTxn::begin(impl_->env_.get());
-  if (!meta) return meta.status();
-  auto next = meta->find(impl_->env_.tables().meta, codec::kMetaNextAccountId);
+  auto next = read_next_account_id(impl_->env_);
   if (!next) return next.status();
-  if (*next) {
-    auto v = codec::parse_u32(**next);
-    if (!v) return v.status();
-    impl_->next_account_id_ = *v;
+  impl_->next_account_id_ = *next;
+  if (Status s = impl_->dedupe_.open(impl_->env_.get(), impl_->clock_.wall_ms()); !s.is_ok()) {
+    return s;
   }
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
@@ -235,6 +254,15 @@ HistogramCounts WalWriter::commit_latency() const { return impl_->commit_seconds
 
 HistogramCounts WalWriter::group_sizes() const { return impl_->group_ops_.snapshot(); }
 
+dedupe::IndexStats WalWriter::index_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->index_stats_;
+}
+
+HistogramCounts WalWriter::index_step_latency() const {
+  return impl_->index_step_seconds_.snapshot();
+}
+
 }  // namespace spillway::queue
 
 // ---- The writer thread ------------------------------------------------------------------------
@@ -242,12 +270,16 @@ HistogramCounts WalWriter::group_sizes() const { return impl_->group_ops_.snapsh
 namespace spillway::queue {
 namespace {
 using SteadyClock = std::chrono::steady_clock;
+constexpr auto kIndexStepGap = std::chrono::milliseconds(5);
 // Thread timing uses the real steady clock; the injected Clock stamps events and windows.
 }  // namespace
 
 void WalWriter::Impl::run() {
   for (;;) {
-    auto group = queue_.take(SteadyClock::now() + IngestGate::kFullCheckInterval);
+    // Index maintenance runs between groups; while it has work, wake for it even when idle.
+    std::chrono::milliseconds wait = IngestGate::kFullCheckInterval;
+    if (dedupe_.has_work(clock_.wall_ms())) wait = kIndexStepGap;
+    auto group = queue_.take(SteadyClock::now() + wait);
     if (group.empty() && queue_.closed()) break;
     housekeeping();
     // Before every group: a fast disk fills a small reserve in less than the full-check
@@ -256,7 +288,35 @@ void WalWriter::Impl::run() {
     // Probe on the timer too: while failed, appends are refused before they reach this thread.
     if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
+    maintain_index();
   }
+}
+
+// One maintenance step at most every kIndexStepGap, so that under load the writer spends at
+// most a share of its time on the index; back to back only while the recent keys are over
+// their bound (appends wait then: memory stays bounded).
+void WalWriter::Impl::maintain_index() {
+  if (!sticky().is_ok()) return;
+  const int64_t now = clock_.wall_ms();
+  dedupe_.tick(now);
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    index_stats_ = dedupe_.stats();
+  }
+  if (!dedupe_.must_work() && SteadyClock::now() < next_index_step_) return;
+  do {
+    if (!dedupe_.has_work(now)) return;
+    auto started = SteadyClock::now();
+    Status s = dedupe_.run_step(env_.get(), now);
+    next_index_step_ = SteadyClock::now() + kIndexStepGap;
+    index_step_seconds_.observe(
+        std::chrono::duration<double>(SteadyClock::now() - started).count());
+    if (!s.is_ok()) {
+      log_.warn("queue", "idempotency index step failed; retrying", {{"error", s.message()}});
+      return;
+    }
+    dedupe_.tick(now);
+  } while (dedupe_.must_work());
 }
 
 void WalWriter::Impl::process(std::vector<OpPtr>& group) {
@@ -296,6 +356,17 @@ Status WalWriter::Impl::commit_heartbeat() {
 }
 
 Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) {
+  Status s = commit_group_once(group, map_full);
+  // The index learns the fate of the keys it was given: kept, or rolled back.
+  if (s.is_ok()) {
+    dedupe_.committed();
+  } else {
+    dedupe_.aborted();
+  }
+  return s;
+}
+
+Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_full) {
   map_full = false;
   auto started = SteadyClock::now();
   auto txn = WriteTxn::begin(env_.get());
@@ -328,11 +399,11 @@ void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
   ctx.refusal_reason = gate_verdict_.reason;
   ctx.append_budget = gate_verdict_.append_budget;
   ctx.free_disk = gate_verdict_.free_disk;
+  ctx.dedupe = options_.dedupe_window.count() > 0 ? &dedupe_ : nullptr;
   for (OpPtr& op : group) {
     op->apply(ctx);
     if (ctx.failed()) return;
   }
-  if (!ctx.failed()) (void)detail::prune_dedupe(ctx, options_.dedupe_prune_per_commit);
   if (!ctx.failed()) (void)ctx.flush();
 }
 

@@ -14,6 +14,7 @@
 #include "common/histogram.h"
 #include "common/logger.h"
 #include "common/result.h"
+#include "queue/dedupe/dedupe_index.h"
 #include "queue/reader_watchdog.h"
 #include "queue/types.h"
 #include "queue/wal_options.h"
@@ -103,6 +104,10 @@ class WalWriter {
   // included), and operations per committed group; for metrics. Any thread.
   HistogramCounts commit_latency() const;
   HistogramCounts group_sizes() const;
+  // The idempotency index as of the writer's last maintenance round; any thread.
+  dedupe::IndexStats index_stats() const;
+  // Seconds each index maintenance transaction held the writer; for metrics. Any thread.
+  HistogramCounts index_step_latency() const;
 
  private:
   class Impl;

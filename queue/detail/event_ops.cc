@@ -1,10 +1,15 @@
-// Appends, settles and dedupe pruning: the operations that move events in and out of the queue.
+// Appends and settles: the operations that move events in and out of the queue.
+#include "queue/dedupe/dedupe_index.h"
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/record_codec.h"
 
 namespace spillway::queue::detail {
 namespace {
+
+dedupe::KeyId key_id(AccountId account, const std::string& idempotency_key) {
+  return dedupe::make_key_id(codec::idempotency_hash(idempotency_key), account);
+}
 
 uint64_t request_bytes(const AppendRequest& r) {
   uint64_t n = 0;
@@ -34,28 +39,6 @@ Status check_quotas(TxnContext& ctx, const AccountRecord& rec, const AppendReque
   }
   ctx.append_budget -= cost;
   return Status::ok();
-}
-
-// Returns the seq of a live earlier copy, or nullopt when the key is new or its window ended.
-Result<std::optional<Seq>> find_duplicate(TxnContext& ctx, const std::string& dkey) {
-  auto found = ctx.txn().find(ctx.tables().dedupe, dkey);
-  if (!found) return ctx.fail(found.status());
-  if (!*found) return std::optional<Seq>();
-  auto entry = codec::parse_dedupe_value(**found);
-  if (!entry) return ctx.fail(entry.status());
-  if (entry->expiry_ms <= ctx.now_ms) return std::optional<Seq>();
-  return std::optional<Seq>(entry->seq);
-}
-
-Status remember_key(TxnContext& ctx, AccountId account, const codec::KeyHash& hash, Seq seq) {
-  int64_t expiry = ctx.now_ms + ctx.options().dedupe_window.count();
-  Status s = ctx.txn().put(ctx.tables().dedupe, codec::dedupe_key(account, hash),
-                           codec::dedupe_value(seq, expiry));
-  if (s.is_ok()) {
-    s = ctx.txn().put(ctx.tables().dedupe_expiry, codec::dedupe_expiry_key(expiry, account, hash),
-                      {});
-  }
-  return s.is_ok() ? s : ctx.fail(s);
 }
 
 // Stores one event at the account's next seq. MDB_NOOVERWRITE: a reused seq would be a bug.
@@ -90,21 +73,37 @@ Status store_rejected(TxnContext& ctx, AccountRecord& rec, const RejectedIn& bad
   return Status::ok();
 }
 
-Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const EventIn& ev,
-                                 int64_t recv_ms) {
-  if (ev.idempotency_key.empty() || ctx.options().dedupe_window.count() == 0) {
-    auto seq = store_event(ctx, rec, ev, recv_ms);
-    if (!seq) return seq.status();
-    return AppendOutcome{*seq, false};
+// What the index knows of each event's key before anything of the request is written, so that a
+// damaged index refuses the request whole (503) instead of storing part of it. nullopt: store.
+Result<std::vector<std::optional<Seq>>> look_up_keys(TxnContext& ctx, AccountId account,
+                                                     const AppendRequest& request) {
+  std::vector<std::optional<Seq>> known(request.events.size());
+  if (ctx.dedupe == nullptr) return known;
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    const std::string& key = request.events[i].idempotency_key;
+    if (key.empty()) continue;
+    auto dup = ctx.dedupe->find(ctx.txn().get(), key_id(account, key), ctx.now_ms);
+    if (!dup) return Status::unavailable("idempotency index unreadable: " + dup.status().message());
+    known[i] = *dup;
   }
-  codec::KeyHash hash = codec::idempotency_hash(ev.idempotency_key);
-  std::string dkey = codec::dedupe_key(rec.id, hash);
-  auto dup = find_duplicate(ctx, dkey);
-  if (!dup) return dup.status();
-  if (*dup) return AppendOutcome{**dup, true};
+  return known;
+}
+
+Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const EventIn& ev,
+                                 std::optional<Seq> known, int64_t recv_ms) {
+  if (known) return AppendOutcome{*known, true};
+  bool keyed = !ev.idempotency_key.empty() && ctx.dedupe != nullptr;
+  dedupe::KeyId id = keyed ? key_id(rec.id, ev.idempotency_key) : dedupe::KeyId{};
+  // The same key twice in one request: the second is a duplicate of the first.
+  if (keyed) {
+    if (auto first = ctx.dedupe->find_recent(id, ctx.now_ms)) return AppendOutcome{*first, true};
+  }
   auto seq = store_event(ctx, rec, ev, recv_ms);
   if (!seq) return seq.status();
-  if (Status s = remember_key(ctx, rec.id, hash, *seq); !s.is_ok()) return s;
+  if (keyed) {
+    Status s = ctx.dedupe->remember(ctx.txn(), dedupe::KeyEntry{id, *seq, ctx.now_ms});
+    if (!s.is_ok()) return ctx.fail(s);
+  }
   return AppendOutcome{*seq, false};
 }
 
@@ -114,10 +113,12 @@ Result<AppendResult> apply_append(TxnContext& ctx, const AppendRequest& request)
   AccountRecord* rec = ctx.account(request.account);
   if (rec == nullptr) return Status::not_found("unknown account");
   if (Status s = check_quotas(ctx, *rec, request); !s.is_ok()) return s;
+  auto known = look_up_keys(ctx, rec->id, request);
+  if (!known) return known.status();
   AppendResult result;
   result.outcomes.reserve(request.events.size());
-  for (const EventIn& ev : request.events) {
-    auto outcome = append_one(ctx, *rec, ev, request.received_ms);
+  for (size_t i = 0; i < request.events.size(); ++i) {
+    auto outcome = append_one(ctx, *rec, request.events[i], (*known)[i], request.received_ms);
     if (!outcome) return outcome.status();
     (outcome->duplicate ? result.duplicates : result.stored) += 1;
     result.outcomes.push_back(*outcome);
@@ -190,38 +191,6 @@ Status apply_settle(TxnContext& ctx, const SettleRequest& request) {
   }
   ctx.summary().changed.push_back(rec->id);
   return head_touched ? ctx.refresh_head(*rec) : Status::ok();
-}
-
-namespace {
-
-// Deletes the dedupe entry an expired index entry points at, unless it was renewed since (a
-// later copy after expiry carries a newer expiry and must stay).
-Status forget_key(TxnContext& ctx, const codec::DedupeExpiryKey& key) {
-  auto entry = ctx.txn().find(ctx.tables().dedupe, key.dedupe_key);
-  if (!entry) return ctx.fail(entry.status());
-  if (!*entry) return Status::ok();
-  auto v = codec::parse_dedupe_value(**entry);
-  if (!v || v->expiry_ms != key.expiry_ms) return Status::ok();
-  Status s = ctx.txn().del(ctx.tables().dedupe, key.dedupe_key);
-  return s.is_ok() ? s : ctx.fail(s);
-}
-
-}  // namespace
-
-Status prune_dedupe(TxnContext& ctx, unsigned max) {
-  auto cur = Cursor::open(ctx.txn().get(), ctx.tables().dedupe_expiry);
-  if (!cur) return ctx.fail(cur.status());
-  for (unsigned n = 0; n < max; ++n) {
-    auto more = cur->first();
-    if (!more) return ctx.fail(more.status());
-    if (!*more) break;
-    auto key = codec::parse_dedupe_expiry_key(cur->key());
-    if (!key) return ctx.fail(key.status());
-    if (key->expiry_ms > ctx.now_ms) break;
-    if (Status s = forget_key(ctx, *key); !s.is_ok()) return s;
-    if (Status s = cur->del(); !s.is_ok()) return ctx.fail(s);
-  }
-  return Status::ok();
 }
 
 }  // namespace spillway::queue::detail

@@ -22,8 +22,6 @@ Status apply_set_weight(TxnContext& ctx, AccountId account, uint32_t weight);
 Status apply_put_meta(TxnContext& ctx, const std::string& key, const std::string& value);
 Result<uint64_t> apply_requeue_dead(TxnContext& ctx, AccountId account, uint32_t max);
 Result<uint64_t> apply_purge_dead(TxnContext& ctx, AccountId account, uint32_t max);
-// Deletes up to `max` dedupe entries whose window ended before ctx.now_ms, oldest first.
-Status prune_dedupe(TxnContext& ctx, unsigned max);
 
 // Account names: 1..128 bytes of [A-Za-z0-9._:@-]; they appear in URLs and metric labels.
 Status validate_account_name(const std::string& name);

@@ -13,6 +13,9 @@
 
 namespace spillway::queue {
 class AccountTable;
+namespace dedupe {
+class DedupeIndex;
+}
 }
 
 namespace spillway::queue::detail {
@@ -40,6 +43,8 @@ class TxnContext {
   // free disk estimate behind it (for the refusal message).
   uint64_t append_budget = UINT64_MAX;
   uint64_t free_disk = UINT64_MAX;
+  // The idempotency index, owned by the writer (null: deduplication off).
+  dedupe::DedupeIndex* dedupe = nullptr;
   // Next account id to assign; the writer keeps it across transactions.
   uint32_t next_account_id = 1;
   bool next_account_id_changed = false;

@@ -4,6 +4,9 @@
 //   A <account> <seq> <crc32c of payload>   an appended event the writer acknowledged
 //   P <account> <seq>                       a settle about to be submitted (may or may not commit)
 //   S <account> <seq>                       a settled (deleted) event the writer acknowledged
+//   K <account> <seq> <key>                 an acknowledged event's idempotency key
+// The idempotency index seals every 256 keys in steps of 8 KiB, so kills land in the middle
+// of seals, merges and deletions too.
 // It runs until killed. Usage: wal_crash_child DATA_DIR SEED
 #include <unistd.h>
 
@@ -57,7 +60,9 @@ void append_batch(Wal& wal, AccountId account, std::mt19937_64& rng) {
   for (int i = 0; i < n; ++i) {
     std::string payload = R"({"nonce":")" + std::to_string(rng()) + R"(","pad":")" +
                           std::string(rng() % 300, 'p') + "\"}";
-    std::string key = rng() % 4 == 0 ? "m" + std::to_string(rng() % 1000) : "";
+    // Mostly fresh keys (the index grows), some repeats of recent ones (duplicates).
+    std::string key;
+    if (rng() % 4 != 0) key = "k" + std::to_string(rng() % 2 == 0 ? rng() : rng() % 1000);
     req.events.push_back({payload, key});
   }
   auto payloads = std::make_shared<std::vector<EventIn>>(req.events);
@@ -67,9 +72,12 @@ void append_batch(Wal& wal, AccountId account, std::mt19937_64& rng) {
       std::string lines;
       for (size_t i = 0; i < r->outcomes.size(); ++i) {
         if (r->outcomes[i].duplicate) continue;
-        lines += "A " + std::to_string(account.value) + " " +
-                 std::to_string(r->outcomes[i].seq.value) + " " +
+        std::string seq = std::to_string(r->outcomes[i].seq.value);
+        lines += "A " + std::to_string(account.value) + " " + seq + " " +
                  std::to_string(crc32c((*payloads)[i].payload)) + "\n";
+        const std::string& key = (*payloads)[i].idempotency_key;
+        if (!key.empty())
+          lines += "K " + std::to_string(account.value) + " " + seq + " " + key + "\n";
       }
       emit(lines);
     }
@@ -116,6 +124,8 @@ int main(int argc, char** argv) {
   WalOptions options;
   options.dir = argv[1];
   options.map_size = uint64_t{1} << 30;
+  options.dedupe_seal_keys = 256;
+  options.dedupe_step_bytes = 8192;
   auto wal = Wal::open(options, clock, log);
   if (!wal) {
     std::fprintf(stderr, "open failed: %s\n", wal.status().to_string().c_str());
