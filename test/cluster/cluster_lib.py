@@ -2,7 +2,6 @@
 a recording webhook receiver, HAProxy/nginx from deploy/lb_config.py, and a client that retries
 like the SDKs. Every process is started here and stopped by PID; all traffic is on 127.0.0.1.
 """
-import base64
 import hashlib
 import http.client
 import http.server
@@ -13,16 +12,15 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
-ADMIN_TOKEN = "test-admin-token-0123456789"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "reliability"))
+# The reliability suite's verbs: Basic auth, the admin token and the check counter.
+from spillway_proc import ADMIN_TOKEN, Checks, basic  # noqa: E402,F401
 LB_CONFIG = os.path.join(HERE, "..", "..", "deploy", "lb_config.py")
-
-
-def basic(user, password=""):
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def sha256_hex(s):
@@ -375,26 +373,3 @@ def node_of(receiver, names=None, since=0):
         if names is None or account in names:
             out.setdefault(account, set()).add(node)
     return out
-
-
-class Checks:
-    """Counts named checks and prints `N passed, N failed` at the end."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed.append(name)
-        print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f" ({detail})" if detail else ""),
-              flush=True)
-        return ok
-
-    def summary(self):
-        print(f"{self.passed} passed, {len(self.failed)} failed")
-        for f in self.failed:
-            print("  failed:", f)
-        return 0 if not self.failed else 1

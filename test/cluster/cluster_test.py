@@ -61,20 +61,27 @@ def mapping(c, client, receiver, names):
     return home
 
 
-def failover(c, nodes, client, receiver, names, home, kind):
-    victim = nodes[1]
-    theirs = {a for a in names if home[a] == victim.node_id}
+def outage(client, names, receiver, victim, down_s, back_s):
+    """kill -9 `victim` under load with the downstream down, restart it on its port after
+    `down_s`, keep the load `back_s` more; returns the time of the kill."""
     receiver.down = True
     load = Load(client, names).start()
     time.sleep(1.0)
     killed_at = time.time()
     victim.kill9()
-    time.sleep(2.5)
+    time.sleep(down_s)
     victim.start(port=victim.port)
     wait_until(lambda: request(victim.port, "GET", "/readyz")[0] == 200, 10)
-    # HAProxy's rise checks bring it back; nginx retries it after fail_timeout (5 s).
-    time.sleep(1.5 if kind == "haproxy" else 5.5)
+    time.sleep(back_s)
     load.stop()
+    return killed_at
+
+
+def failover(c, nodes, client, receiver, names, home, kind):
+    victim = nodes[1]
+    theirs = {a for a in names if home[a] == victim.node_id}
+    # HAProxy's rise checks bring it back; nginx retries it after fail_timeout (5 s).
+    killed_at = outage(client, names, receiver, victim, 2.5, 1.5 if kind == "haproxy" else 5.5)
     after = [f for f in client.failures if f[0] >= killed_at]
     others = [f for f in after if f[1] not in theirs]
     last = max((f[0] for f in after if f[1] in theirs), default=killed_at)
@@ -105,16 +112,7 @@ def strict(c, root, nodes, keys, receiver, names, kind):
         client = Client(lb.port, keys)
         for a in names:
             client.next_n[a] = 1_000_000
-        victim = nodes[2]
-        receiver.down = True
-        load = Load(client, names).start()
-        time.sleep(1.0)
-        killed_at = time.time()
-        victim.kill9()
-        time.sleep(2.0)
-        victim.start(port=victim.port)
-        time.sleep(1.0)
-        load.stop()
+        killed_at = outage(client, names, receiver, nodes[2], 2.0, 1.0)
         receiver.down = False
         statuses = {f[2] for f in client.failures if f[0] >= killed_at}
         c.check("strict: clients of the down node see 503/502", statuses and
