@@ -40,6 +40,17 @@ def mapping_of_round(receiver, client, names, n):
     return out
 
 
+def mapping_now(c, what, client, receiver, names):
+    """Sends one event per account with a common n, waits for delivery, returns the mapping
+    account -> node those events came from."""
+    n = max(client.next_n.values())
+    for a in names:
+        client.next_n[a] = n
+    client.round(names, threads=8)
+    deliver_all(c, what, client, receiver)
+    return mapping_of_round(receiver, client, names, n)
+
+
 def deliver_all(c, what, client, receiver, timeout_s=60):
     ok = wait_until(lambda: not missing(client, receiver), timeout_s, 0.25)
     lost = missing(client, receiver)
@@ -95,12 +106,7 @@ def failover(c, nodes, client, receiver, names, home, kind):
             len(moved) == len(theirs), f"{len(moved)} of {len(theirs)}")
     bad = order_violations(receiver)
     c.check("failover: per-account order holds within each node", not bad, str(sorted(bad)[:5]))
-    n = max(client.next_n.values())
-    for a in names:
-        client.next_n[a] = n
-    client.round(names, threads=8)
-    deliver_all(c, "failover return", client, receiver)
-    back = mapping_of_round(receiver, client, names, n)
+    back = mapping_now(c, "failover return", client, receiver, names)
     moved = [a for a in names if back.get(a) != home[a]]
     c.check("failover: when the node returns its accounts return to it", not moved,
             f"{len(moved)} elsewhere")
@@ -136,12 +142,7 @@ def scale_up(c, root, nodes, lb, client, receiver, names, home, kind):
                       check_ms=CHECK_MS).start()
     client.port = new_lb.port
     time.sleep(2 * CHECK_MS / 1000 + 0.3)
-    n = max(client.next_n.values())
-    for a in names:
-        client.next_n[a] = n
-    client.round(names, threads=8)
-    deliver_all(c, "scale-up", client, receiver)
-    now = mapping_of_round(receiver, client, names, n)
+    now = mapping_now(c, "scale-up", client, receiver, names)
     moved = [a for a in names if now.get(a) != home[a]]
     to_new = all(now.get(a) == "n4" for a in moved)
     share = len(moved) / len(names)
