@@ -257,6 +257,7 @@ class Client:
         self.next_n = {name: 0 for name in keys}
         self.acked = {name: [] for name in keys}   # n values acknowledged (200)
         self.failures = []                          # (time, account, status)
+        self.gave_up = 0                            # events never acknowledged
 
     def send_one(self, name, retry_for_s=10.0):
         with self.lock:
@@ -275,6 +276,8 @@ class Client:
             with self.lock:
                 self.failures.append((time.time(), name, status))
             if time.time() > deadline:
+                with self.lock:
+                    self.gave_up += 1
                 return False
             time.sleep(0.1)
 

@@ -123,6 +123,8 @@ def strict(c, root, nodes, keys, receiver, names, kind):
         statuses = {f[2] for f in client.failures if f[0] >= killed_at}
         c.check("strict: clients of the down node see 503/502", statuses and
                 statuses <= {502, 503}, str(statuses))
+        c.check("strict: their retries succeed once the node is back", client.gave_up == 0,
+                f"{client.gave_up} gave up")
         deliver_all(c, "strict", client, receiver, 90)
         spread = {}
         for account, node, n, _ in receiver.snapshot():
