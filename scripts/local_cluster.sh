@@ -29,9 +29,14 @@ python3 "$HERE/../deploy/lb_config.py" --listen 127.0.0.1:8080 \
   --nodes "$(IFS=,; echo "${NODES[*]}")" > "$DIR/haproxy.cfg"
 haproxy -db -f "$DIR/haproxy.cfg" > "$DIR/haproxy.log" 2>&1 &
 PIDS+=($!)
+# Ready once HAProxy's first /readyz checks passed and it routes to a node.
+for _ in $(seq 1 100); do
+  curl -sf -o /dev/null http://127.0.0.1:8080/readyz && break
+  sleep 0.1
+done
 echo "cluster up: HAProxy on 127.0.0.1:8080, nodes ${NODES[*]}"
 echo "admin token: $SPILLWAY_ADMIN_TOKEN (export it for the CLI)"
-grep write_key "$DIR/demo.credentials"
+grep '^write_key ' "$DIR/demo.credentials"
 echo "try: curl -u WRITE_KEY: -H 'Content-Type: application/json' localhost:8080/v1/batch \\"
 echo "       -d '{\"batch\":[{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"Signed Up\"}]}'"
 echo "stop: kill ${PIDS[*]}"
