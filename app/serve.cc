@@ -124,6 +124,16 @@ void add_ops_routes(IngestWiring& ingest, const NodeSources& node, const ingest:
   ingest.router.set_metrics(ingest.service.metrics());
 }
 
+// The line tests and scripts wait for (scripts/ready_port.sh reads the port from it).
+void log_ready(const ServeConfig& config, uint16_t port, Logger& log) {
+  log.info(kTag, "ready",
+           {{"listen", address(config.listen_host, port)},
+            {"data", config.data_dir},
+            {"sink", config.sink},
+            {"threads", config.threads},
+            {"node", config.node_id}});
+}
+
 // Serves until SIGTERM/SIGINT, then shuts down in order. Returns the exit code.
 int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring& ingest,
                        const Clock& clock, Logger& log) {
@@ -154,12 +164,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
     return 1;
   }
   threads.start(config.threads);
-  log.info(kTag, "ready",
-           {{"listen", address(config.listen_host, port.value())},
-            {"data", config.data_dir},
-            {"sink", config.sink},
-            {"threads", config.threads},
-            {"node", config.node_id}});
+  log_ready(config, port.value(), log);
   int sig = got.get_future().get();
   log.info(kTag, "shutting down", {{"signal", sig}, {"in_flight", server.in_flight()}});
   accounts.stop();
