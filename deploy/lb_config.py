@@ -78,7 +78,9 @@ def haproxy(args, nodes):
         server_opts = " check"
     for i, node in enumerate(nodes, start=1):
         # A fixed id per server keeps its place on the ring when servers are added or removed.
-        lines.append(f"    server node{i} {node} id {i}{server_opts}")
+        # The ring holds points in proportion to the weight: an equal, high weight spreads the
+        # accounts more evenly than the default 1 (measured in test/cluster, scale-up).
+        lines.append(f"    server node{i} {node} id {i} weight 100{server_opts}")
     return "\n".join(lines) + "\n"
 
 

@@ -7,8 +7,8 @@ import http.client
 import http.server
 import json
 import os
+import random
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -57,7 +57,10 @@ class Accounts:
 
     def __init__(self, path, n):
         self.path = path
-        self.keys = {f"acct{i:03d}": "wk_" + secrets.token_hex(16) for i in range(n)}
+        # Seeded, not secret: the same keys every run, so the ring mapping (and the share that
+        # moves when a node is added) is reproducible.
+        rng = random.Random(12)
+        self.keys = {f"acct{i:03d}": "wk_%032x" % rng.getrandbits(128) for i in range(n)}
         self.extra = []  # raw entries appended later (spillway accounts new)
         self.write()
 

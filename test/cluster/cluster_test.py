@@ -118,7 +118,8 @@ def strict(c, root, nodes, keys, receiver, names, kind):
         client = Client(lb.port, keys)
         for a in names:
             client.next_n[a] = 1_000_000
-        killed_at = outage(client, names, receiver, nodes[2], 2.0, 1.0)
+        # Longer than HAProxy's retries (2, one second apart), so clients do see the 503s.
+        killed_at = outage(client, names, receiver, nodes[2], 4.0, 1.0)
         receiver.down = False
         statuses = {f[2] for f in client.failures if f[0] >= killed_at}
         c.check("strict: clients of the down node see 503/502", statuses and
@@ -151,7 +152,7 @@ def scale_up(c, root, nodes, lb, client, receiver, names, home, kind):
     print(f"scale-up: {len(moved)} of {len(names)} accounts moved ({share:.1%}), "
           f"ideal 1/4 = 25%", flush=True)
     c.check("scale-up: about a quarter of the accounts move, all to the new node",
-            0.10 <= share <= 0.25 + 0.10 and to_new, f"{share:.1%}")
+            0.25 - 0.075 <= share <= 0.25 + 0.075 and to_new, f"{share:.1%}")
     return new_lb, now
 
 
