@@ -230,6 +230,15 @@ def one_view(c, nodes):
     c.check("one view: pause/resume --nodes act on every node",
             r.returncode == 0 and paused and r2.returncode == 0 and
             r.stdout.count("== ") == len(nodes), r.stdout + r.stderr)
+    cap = 1000 * len(nodes)
+    r = subprocess.run([os.environ["SPILLWAY_BIN"], "limits", "--nodes", ",".join(urls),
+                        "--cluster-rate", str(cap)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    shares = [n.admin("GET", "/v1/backlog")[1]["drain"]["max_events_per_sec"] for n in nodes]
+    subprocess.run([os.environ["SPILLWAY_BIN"], "limits", "--nodes", ",".join(urls),
+                    "--cluster-rate", "0"], env=env, capture_output=True, timeout=60)
+    c.check(f"one view: limits --cluster-rate {cap} gives each node 1000 events/s",
+            r.returncode == 0 and shares == [1000] * len(nodes), f"{shares} {r.stderr}")
 
 
 def body_in_write_key(c, lb, client):
