@@ -132,7 +132,7 @@ const std::map<std::string, Setter>& keys() {
                                               c.wal.dedupe_window = std::chrono::seconds(n);
                                             })},
       {"dedupe-seal-keys",
-       integer<uint64_t>(1024, uint64_t{1} << 24,
+       integer<uint64_t>(64, uint64_t{1} << 24,
                          [](ServeConfig& c, uint64_t n) { c.wal.dedupe_seal_keys = n; })},
       {"dedupe-seal-interval-s",
        integer<uint64_t>(1, 86400,
@@ -140,7 +140,7 @@ const std::map<std::string, Setter>& keys() {
                            c.wal.dedupe_seal_interval = std::chrono::seconds(n);
                          })},
       {"dedupe-step-bytes",
-       integer<uint64_t>(uint64_t{64} << 10, uint64_t{64} << 20,
+       integer<uint64_t>(uint64_t{8} << 10, uint64_t{64} << 20,
                          [](ServeConfig& c, uint64_t n) { c.wal.dedupe_step_bytes = n; })},
       {"map-size", integer<uint64_t>(uint64_t{1} << 20, kMaxBytes,
                                      [](ServeConfig& c, uint64_t n) { c.wal.map_size = n; })},

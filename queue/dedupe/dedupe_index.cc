@@ -160,6 +160,7 @@ IndexStats DedupeIndex::stats() const {
   s.run_keys = 0;
   for (const codec::RunInfo& r : runs_) s.run_keys += r.count;
   s.recent_keys = recent_.active_size() + recent_.frozen_size();
+  s.busy = seal_ || merge_ || sorting_.valid() || !garbage_.empty() || log_garbage_;
   return s;
 }
 

@@ -45,6 +45,7 @@ struct IndexStats {
   uint64_t merges = 0;
   uint64_t dropped_runs = 0;
   uint64_t maintenance_bytes = 0;
+  bool busy = false;  // a seal, merge or deletion is pending
 };
 
 // The idempotency index (docs/storage.md, "Idempotency index"): a key log the acknowledging

@@ -9,6 +9,8 @@
 namespace spillway::queue::dedupe {
 
 void DedupeIndex::tick(int64_t now_ms) {
+  // Over the bound, appends wait for the sort too, not only for the seal's steps.
+  if (must_work() && sorting_.valid()) sorting_.wait();
   start_seal_if_sorted();
   if (recent_.has_frozen() || recent_.active_size() == 0) return;
   bool full = recent_.active_size() >= options_.seal_keys;

@@ -24,6 +24,7 @@ void RecentKeys::add(const KeyEntry& e, uint64_t pos) {
 void RecentKeys::rollback() {
   for (const KeyId& id : pending_) active_.erase(id);
   pending_.clear();
+  active_last_pos_ = committed_last_pos_;
 }
 
 uint64_t RecentKeys::freeze() {

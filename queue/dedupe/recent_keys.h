@@ -25,7 +25,10 @@ class RecentKeys {
   // Adds a key of the transaction in progress at key-log position `pos`.
   void add(const KeyEntry& e, uint64_t pos);
   // The transaction committed / did not: its keys stay / go.
-  void commit() { pending_.clear(); }
+  void commit() {
+    pending_.clear();
+    committed_last_pos_ = active_last_pos_;
+  }
   void rollback();
 
   size_t active_size() const { return active_.size(); }
@@ -51,6 +54,7 @@ class RecentKeys {
   std::vector<KeyId> pending_;
   int64_t active_oldest_ms_ = 0;
   uint64_t active_last_pos_ = 0;
+  uint64_t committed_last_pos_ = 0;  // a rollback returns here: freeze() never covers more
   std::optional<uint64_t> frozen_last_pos_;
 };
 

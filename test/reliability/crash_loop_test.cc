@@ -60,7 +60,8 @@ TEST_CASE("FM-01: kill -9 at random instants during ingest and drain keeps I1-I5
   const auto seed = static_cast<unsigned>(env_int("SPILLWAY_SEED", std::random_device{}()));
   std::mt19937 rng(seed);
   std::cout << "FM-01 seed " << seed << " (SPILLWAY_SEED=" << seed << " reproduces)\n";
-  Cluster c;
+  // The idempotency index seals every 64 keys in 8 KiB steps: kills land in its transactions.
+  Cluster c({"--dedupe-seal-keys", "64", "--dedupe-step-bytes", "8192"});
   REQUIRE(c.start());
   c.add_accounts(static_cast<int>(env_int("SPILLWAY_FM01_ACCOUNTS", 3)), 2);
   double slowest_ready = 0;

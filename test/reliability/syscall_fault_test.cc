@@ -55,9 +55,14 @@ void crash_point(Cluster& c, LedgerProducer& producer, const std::string& syscal
 
 }  // namespace
 
+// The idempotency index seals every 64 keys in steps of 8 KiB, so that the crash points fall in
+// its transactions (seals, merges, deletions) too, and every restart recovers it.
+const std::vector<std::string> kBusyIndex = {"--dedupe-seal-keys", "64", "--dedupe-step-bytes",
+                                             "8192"};
+
 TEST_CASE("FM-02: SIGKILL at each of the first K fdatasync and pwrite64 calls loses no 200") {
   const long points = env_int("SPILLWAY_FM02_POINTS", 50);  // per syscall
-  Cluster c;
+  Cluster c(kBusyIndex);
   REQUIRE(c.start());
   c.add_accounts(1, 1, 3);
   c.kill9();
