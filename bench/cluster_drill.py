@@ -15,7 +15,6 @@ runner). Smaller than bench/outage_drill.sh (no live traffic) so it runs on a la
 minute; the numbers are for comparison with a single node run the same way (--nodes 1).
 """
 import argparse
-import http.server
 import json
 import os
 import random
@@ -26,48 +25,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "cluster"))
-from cluster_lib import Accounts, Balancer, Node, basic, request, wait_until  # noqa: E402
+from cluster_lib import (Accounts, Balancer, Node, Receiver, basic, request,  # noqa: E402
+                         wait_until)
 
 FAIRSIM = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tools", "fairsim.py"))
-
-
-class SerialDownstream:
-    """One server of capacity C: batches are taken one at a time, each for len/C seconds."""
-
-    def __init__(self, capacity):
-        self.capacity = capacity
-        self.down = True
-        self.serial = threading.Lock()
-        self.rows = []  # (delivered_s, account, seq, enqueued_s, node)
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                batch = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if owner.down:
-                    return self.answer(503)
-                with owner.serial:
-                    time.sleep(len(batch["events"]) / owner.capacity)
-                    now = time.time()
-                    for e in batch["events"]:
-                        owner.rows.append((now, e["account"], e["seq"],
-                                           e["received_at_ms"] / 1000, e.get("node")))
-                self.answer(200)
-
-            def answer(self, status):
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def zipf_sizes(accounts, events, s, rng):
@@ -119,7 +80,8 @@ def main():
     p.add_argument("--out", default="/tmp/spillway-cluster-drill")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    sink = SerialDownstream(a.capacity)
+    sink = Receiver(capacity=a.capacity)
+    sink.down = True
     accounts = Accounts(os.path.join(a.out, "accounts.json"), a.accounts)
     sizes = zipf_sizes(a.accounts, a.events, a.zipf, random.Random(7))
     common = ["--accounts-file", accounts.path, "--sink", f"http://127.0.0.1:{sink.port}/hook",

@@ -2,6 +2,7 @@
 a recording webhook receiver, HAProxy/nginx from deploy/lb_config.py, and a client that retries
 like the SDKs. Every process is started here and stopped by PID; all traffic is on 127.0.0.1.
 """
+import contextlib
 import hashlib
 import http.client
 import http.server
@@ -77,12 +78,17 @@ class Accounts:
 
 
 class Receiver:
-    """The downstream webhook: records every delivered event (account, node, n) while up,
-    answers 503 while down."""
+    """The downstream webhook: records every delivered event while up, answers 503 while down.
+    `events`: (account, node, n, batch_id); `rows`: (delivered_s, account, seq, enqueued_s,
+    node), fairsim's fields. With `capacity` (events/s) it is one serial server: batches are
+    taken one at a time, each for len/capacity seconds (the outage drill's downstream)."""
 
-    def __init__(self):
+    def __init__(self, capacity=None):
         self.lock = threading.Lock()
-        self.events = []  # (account, node, n, batch_id)
+        self.serial = threading.Lock()
+        self.capacity = capacity
+        self.events = []
+        self.rows = []
         self.down = False
         owner = self
 
@@ -95,10 +101,10 @@ class Receiver:
                     self.answer(503)
                     return
                 batch = json.loads(body)
-                with owner.lock:
-                    for e in batch["events"]:
-                        n = (e.get("event") or {}).get("properties", {}).get("n", -1)
-                        owner.events.append((e["account"], e.get("node"), n, batch["batch_id"]))
+                with owner.serial if owner.capacity else contextlib.nullcontext():
+                    if owner.capacity:
+                        time.sleep(len(batch["events"]) / owner.capacity)
+                    owner.record(batch)
                 self.answer(200)
 
             def answer(self, status):
@@ -114,6 +120,15 @@ class Receiver:
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def record(self, batch):
+        now = time.time()
+        with self.lock:
+            for e in batch["events"]:
+                n = (e.get("event") or {}).get("properties", {}).get("n", -1)
+                self.events.append((e["account"], e.get("node"), n, batch["batch_id"]))
+                self.rows.append((now, e["account"], e["seq"], e["received_at_ms"] / 1000,
+                                  e.get("node")))
 
     def snapshot(self):
         with self.lock:
