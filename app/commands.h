@@ -18,6 +18,8 @@ int accounts_main(const std::vector<std::string>& args);
 int dead_main(const std::vector<std::string>& args);
 // `spillway limits [--rate N] [--concurrency N]`
 int limits_main(const std::vector<std::string>& args);
+// `spillway node status|drain|undrain [--wait SECONDS]`: scale-down of one node.
+int node_main(const std::vector<std::string>& args);
 // `spillway verify DATA_DIR`: offline integrity check.
 int verify_main(const std::vector<std::string>& args);
 // `spillway upgrade DATA_DIR`: moves an older store format to this build's, offline.

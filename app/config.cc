@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -48,6 +51,29 @@ Setter millis(uint64_t min, std::function<void(ServeConfig&, std::chrono::millis
 
 constexpr uint64_t kMaxBytes = uint64_t{1} << 50;
 
+// Node ids appear in log lines, metric labels and JSON: a short, plain alphabet keeps them
+// safe in all three without escaping.
+bool valid_node_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id) {
+    bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The host name, cut to the node id alphabet; "spillway" when it has none.
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "spillway";
+  std::string id;
+  for (const char* p = host; *p != 0 && id.size() < 64; ++p) {
+    bool ok = std::isalnum(static_cast<unsigned char>(*p)) || *p == '.' || *p == '_' || *p == '-';
+    id += ok ? *p : '-';
+  }
+  return id.empty() ? "spillway" : id;
+}
+
 const std::map<std::string, Setter>& keys() {
   static const std::map<std::string, Setter> k = {
       {"data", text([](ServeConfig& c, const std::string& v) { c.data_dir = v; })},
@@ -94,6 +120,12 @@ const std::map<std::string, Setter>& keys() {
       {"header-timeout-ms",
        millis(10, [](ServeConfig& c, auto d) { c.ingest.header_timeout = d; })},
       {"body-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.body_timeout = d; })},
+      {"linger-time-ms", millis(0, [](ServeConfig& c, auto d) { c.ingest.linger_time = d; })},
+      {"linger-timeout-ms",
+       millis(10, [](ServeConfig& c, auto d) { c.ingest.linger_timeout = d; })},
+      {"linger-max-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.ingest.linger_max_bytes = n; })},
       {"idle-timeout-ms", millis(10, [](ServeConfig& c, auto d) { c.ingest.idle_timeout = d; })},
       {"dedupe-window-s", integer<uint64_t>(0, uint64_t{1} << 32,
                                             [](ServeConfig& c, uint64_t n) {
@@ -161,6 +193,13 @@ const std::map<std::string, Setter>& keys() {
       {"metrics-require-token", integer<unsigned>(0, 1, [](ServeConfig& c, unsigned n) {
          c.metrics_require_token = n == 1;
        })},
+      {"node-id",
+       [](ServeConfig& c, const std::string& v) {
+         if (!valid_node_id(v)) return Status::invalid_argument("expected 1..64 of [A-Za-z0-9._-]");
+         c.node_id = v;
+         return Status::ok();
+       }},
+      {"accounts-file", text([](ServeConfig& c, const std::string& v) { c.accounts_file = v; })},
       {"max-pending-appends",
        integer<unsigned>(1, 1'000'000,
                          [](ServeConfig& c, unsigned n) { c.wal.max_pending_appends = n; })},
@@ -216,6 +255,7 @@ Status read_flags(const std::vector<std::string>& args, std::map<std::string, st
 Status validate(ServeConfig& c) {
   if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
   if (c.sink.empty()) c.sink = "file:" + c.data_dir + "/sink.ndjson";
+  if (c.node_id.empty()) c.node_id = default_node_id();
   if (c.sink.rfind("http://", 0) != 0 && c.sink.rfind("https://", 0) != 0 &&
       c.sink.rfind("file:", 0) != 0 && c.sink.rfind("null:", 0) != 0)
     return bad("sink", "must be http(s)://..., file:PATH or null:");

@@ -42,6 +42,14 @@ struct ServeConfig {
   unsigned metrics_top_accounts = 20;
   // Require the admin token on GET /metrics. Default off (open, like /healthz).
   bool metrics_require_token = false;
+  // This node's name in logs, metric labels, the backlog API and each delivered event's
+  // envelope ("node"), so an operator and a downstream can tell where an event waited.
+  // Default: the host name.
+  std::string node_id;
+  // The declarative accounts file (docs/cluster.md). Empty: accounts come from the admin API
+  // and live in the data directory. Set: the file is the only source of credentials and the
+  // admin API's account creation is refused.
+  std::string accounts_file;
 };
 
 // Reads `serve` arguments ("--key value" or "--key=value"; "--config FILE" names a JSON file

@@ -93,7 +93,9 @@ void get_backlog(const Context& c, const HttpRequest& req, const Responder& resp
                                           "top must be 1..10000 and sort one of depth, age, eta"));
   }
   c.drainer.snapshot([&c, respond, n = *top, sort](const replay::DrainSnapshot& snap) {
-    respond(ok_json(backlog_json(snap, c.wal.accounts().totals(), n, sort, c.clock.wall_ms())));
+    auto body = backlog_json(snap, c.wal.accounts().totals(), n, sort, c.clock.wall_ms());
+    if (!c.options.node.empty()) body["node"] = c.options.node;
+    respond(ok_json(std::move(body)));
   });
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 namespace spillway {
 class Logger;
 }
@@ -22,6 +24,8 @@ struct DrainRoutesOptions {
   bool open_reads = false;
   // Most dead letters moved or purged by one request (bounds the transaction). Default 1000.
   unsigned dead_batch = 1000;
+  // This node's id, shown as "node" in GET /v1/backlog (one view over several nodes).
+  std::string node;
 };
 
 // Registers the operator surface of the drain engine on the shared router (docs/http_api.md):

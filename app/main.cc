@@ -23,6 +23,8 @@ constexpr std::string_view kUsage =
     "  resume [ACCOUNT]             resume all draining, or one account's\n"
     "  limits [--rate N] [--concurrency N]   show or set the drain limits\n"
     "  accounts create NAME | list  manage accounts\n"
+    "  accounts new NAME            offline: credentials + entry for --accounts-file\n"
+    "  node status|drain|undrain    scale-down: stop taking events, deliver, report drained\n"
     "  dead list|replay|purge ACCOUNT        dead letters\n"
     "maintenance:\n"
     "  verify DATA_DIR              offline integrity check\n"
@@ -41,6 +43,7 @@ int dispatch(std::string_view command, const std::vector<std::string>& args) {
   if (command == "limits") return limits_main(args);
   if (command == "accounts") return accounts_main(args);
   if (command == "dead") return dead_main(args);
+  if (command == "node") return node_main(args);
   if (command == "verify") return verify_main(args);
   if (command == "upgrade") return upgrade_main(args);
   if (command == "backup") return backup_main(args);

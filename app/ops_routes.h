@@ -23,6 +23,7 @@ class Drainer;
 namespace spillway::app {
 
 class BackupRunner;
+struct NodeSources;
 
 // What the operations routes read. Everything is borrowed and must outlive the router's use.
 struct OpsSources {
@@ -32,6 +33,7 @@ struct OpsSources {
   const ingest::IngestMetrics* ingest = nullptr;
   const ingest::HttpServer* server = nullptr;  // may be null
   const ingest::AdminToken* token = nullptr;
+  const NodeSources* node = nullptr;  // may be null (no node label, no node gauges)
 };
 
 struct MetricsOptions {

@@ -75,7 +75,13 @@ void PrometheusText::family(std::string_view name, std::string_view type, std::s
 
 void PrometheusText::sample(std::string_view name, const Labels& labels, double value) {
   out_ += name;
-  out_ += label_text(labels);
+  if (constant_.empty()) {
+    out_ += label_text(labels);
+  } else {
+    Labels all = constant_;
+    all.insert(all.end(), labels.begin(), labels.end());
+    out_ += label_text(all);
+  }
   out_ += ' ';
   out_ += format_value(value);
   out_ += '\n';

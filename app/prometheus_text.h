@@ -18,6 +18,9 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 // are the caller's constants. Not thread-safe; one per scrape.
 class PrometheusText {
  public:
+  // Labels written first on every sample (the node label, so series from several nodes stay
+  // apart when one Prometheus scrapes them all).
+  void set_constant_labels(Labels labels) { constant_ = std::move(labels); }
   // `type` is "counter", "gauge" or "histogram". Counter names end in _total.
   void family(std::string_view name, std::string_view type, std::string_view help);
   void sample(std::string_view name, const Labels& labels, double value);
@@ -33,6 +36,7 @@ class PrometheusText {
 
  private:
   std::string out_;
+  Labels constant_;
 };
 
 // Escapes a label value: backslash, double quote and line feed (the format's three escapes).

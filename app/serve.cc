@@ -7,11 +7,15 @@
 #include <iostream>
 #include <thread>
 
+#include "app/accounts_reloader.h"
 #include "app/admin_token.h"
 #include "app/backup_runner.h"
 #include "app/config.h"
 #include "app/drain_routes.h"
+#include "app/file_account_store.h"
 #include "app/io_threads.h"
+#include "app/node_downstream.h"
+#include "app/node_routes.h"
 #include "app/ops_routes.h"
 #include "app/version.h"
 #include "common/clock.h"
@@ -55,16 +59,23 @@ std::string address(const std::string& host, uint16_t port) {
 }
 
 // The ingest object graph over an open queue, in dependency order (destroyed in reverse).
+// With --accounts-file the service sees the store through the file (FileAccountStore).
 struct IngestWiring {
   IngestWiring(queue::Wal& wal, const ServeConfig& config, const std::string& token,
                const Clock& clock, Logger& log)
-      : admin(token), store(wal), service(store, config.ingest, clock, log) {
+      : admin(token),
+        store(wal),
+        file_store(store, wal),
+        service(
+            config.accounts_file.empty() ? static_cast<ingest::IngestStore&>(store) : file_store,
+            config.ingest, clock, log) {
     ingest::add_segment_routes(router, service);
     ingest::add_track_api_routes(router, service);
     ingest::add_admin_routes(router, service, admin);
   }
   ingest::AdminToken admin;
   ingest::WalStore store;
+  FileAccountStore file_store;
   ingest::IngestService service;
   ingest::Router router;
 };
@@ -80,9 +91,10 @@ struct ReplayWiring {
     replay::SinkContext ctx{ioc.get_executor(), &clock, &log, config.sink_http};
     auto made = replay::make_downstream(config.sink, ctx);
     if (!made) return made.status();
-    sink = std::move(*made);
+    sink = std::make_unique<NodeDownstream>(std::move(*made), config.node_id);
     drainer = std::make_unique<replay::Drainer>(ioc, wal, *sink, config.replay, clock, log);
-    add_drain_routes(ingest.router, *drainer, wal, ingest.admin, log, {config.open_reads, 1000});
+    add_drain_routes(ingest.router, *drainer, wal, ingest.admin, log,
+                     {config.open_reads, 1000, config.node_id});
     return drainer->start();
   }
 
@@ -98,17 +110,28 @@ struct ReplayWiring {
 
 // The operations surface (metrics, dashboard, account list, backup) joins the router last;
 // then every route is counted by the metrics.
-void add_ops_routes(IngestWiring& ingest, queue::Wal& wal, replay::Drainer& drainer,
-                    const ingest::HttpServer& server, const ServeConfig& config,
-                    BackupRunner& backup, Logger& log) {
-  OpsSources sources{&wal,    &config.wal,  &drainer, &ingest.service.metrics(),
-                     &server, &ingest.admin};
+void add_ops_routes(IngestWiring& ingest, const NodeSources& node, const ingest::HttpServer& server,
+                    const ServeConfig& config, BackupRunner& backup) {
+  OpsSources sources{node.wal, &config.wal,   node.drainer, &ingest.service.metrics(),
+                     &server,  &ingest.admin, &node};
+  Logger& log = *node.log;
   add_metrics_route(ingest.router, sources,
                     {config.metrics_top_accounts, config.metrics_require_token});
   add_dashboard_routes(ingest.router);
   add_account_list_route(ingest.router, sources, config.open_reads);
   add_backup_route(ingest.router, sources, backup, log);
+  add_node_routes(ingest.router, node);
   ingest.router.set_metrics(ingest.service.metrics());
+}
+
+// The line tests and scripts wait for (scripts/ready_port.sh reads the port from it).
+void log_ready(const ServeConfig& config, uint16_t port, Logger& log) {
+  log.info(kTag, "ready",
+           {{"listen", address(config.listen_host, port)},
+            {"data", config.data_dir},
+            {"sink", config.sink},
+            {"threads", config.threads},
+            {"node", config.node_id}});
 }
 
 // Serves until SIGTERM/SIGINT, then shuts down in order. Returns the exit code.
@@ -126,7 +149,11 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   }
   ingest::HttpServer server(ioc, ingest.router, config.ingest, log);
   BackupRunner backup(wal.env());
-  add_ops_routes(ingest, wal, *replay.drainer, server, config, backup, log);
+  NodeSources node{config.node_id,       &ingest.service, &wal,
+                   replay.drainer.get(), &ingest.admin,   &log};
+  add_ops_routes(ingest, node, server, config, backup);
+  AccountsReloader accounts(ioc, ingest.file_store, config.accounts_file, log);
+  accounts.start();
   IoThreads threads(ioc);
   auto port = server.start(config.listen_host, config.listen_port);
   if (!port) {
@@ -137,13 +164,10 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
     return 1;
   }
   threads.start(config.threads);
-  log.info(kTag, "ready",
-           {{"listen", address(config.listen_host, port.value())},
-            {"data", config.data_dir},
-            {"sink", config.sink},
-            {"threads", config.threads}});
+  log_ready(config, port.value(), log);
   int sig = got.get_future().get();
   log.info(kTag, "shutting down", {{"signal", sig}, {"in_flight", server.in_flight()}});
+  accounts.stop();
   // Order: no new requests; answer those in flight (their commits finish); stop draining and
   // record what was delivered; then close connections, the store and the threads.
   server.stop_accepting();
@@ -155,6 +179,15 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   threads.stop();
   log.info(kTag, "stopped", {{"drained", drained}});
   return 0;
+}
+
+// Installs --accounts-file before the first request; startup fails on a bad file or on a data
+// directory holding accounts the file does not name (ambiguous: which keys would be valid?).
+Status load_accounts(const ServeConfig& config, IngestWiring& wiring, Logger& log) {
+  if (config.accounts_file.empty()) return Status::ok();
+  boost::asio::io_context unused;
+  AccountsReloader loader(unused, wiring.file_store, config.accounts_file, log);
+  return loader.load_now();
 }
 
 int run(const ServeConfig& config, Logger& log) {
@@ -171,6 +204,10 @@ int run(const ServeConfig& config, Logger& log) {
     return 1;
   }
   IngestWiring wiring(**wal, config, token.value(), clock, log);
+  if (Status s = load_accounts(config, wiring, log); !s.is_ok()) {
+    log.error(kTag, "cannot use the accounts file", {{"error", s.message()}});
+    return 1;
+  }
   return serve_until_signal(config, **wal, wiring, clock, log);
 }
 
@@ -188,7 +225,7 @@ int serve_main(const std::vector<std::string>& args) {
     std::cerr << "spillway serve: " << config.status().message() << "\n" << serve_usage();
     return 2;
   }
-  StderrLogger log(level_of(config->log_level));
+  StderrLogger log(level_of(config->log_level), config->node_id);
   return run(config.value(), log);
 }
 

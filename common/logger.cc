@@ -107,6 +107,7 @@ void StderrLogger::write(LogLevel level, std::string_view component, std::string
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   std::string line = format_log_line(now, level, component, msg, fields);
+  if (!node_.empty()) line += " node=" + node_;
   line += '\n';
   // One write(2) per line keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());

@@ -58,12 +58,16 @@ std::string format_log_line(int64_t wall_ms, LogLevel level, std::string_view co
 // Writes logfmt lines to stderr, one write(2) per line so lines from threads never mix.
 class StderrLogger final : public Logger {
  public:
-  explicit StderrLogger(LogLevel min_level = LogLevel::kInfo) : min_level_(min_level) {}
+  // `node` (--node-id, already restricted to [A-Za-z0-9._-]) ends every line as node=...
+  // when not empty, so logs shipped from several nodes stay attributable.
+  explicit StderrLogger(LogLevel min_level = LogLevel::kInfo, std::string node = "")
+      : min_level_(min_level), node_(std::move(node)) {}
   void write(LogLevel level, std::string_view component, std::string_view msg,
              std::initializer_list<LogField> fields) override;
 
  private:
   LogLevel min_level_;
+  std::string node_;
 };
 
 // Rate limit for a repeated error message: allow() is true at most once per interval and

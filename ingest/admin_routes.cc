@@ -6,6 +6,7 @@
 #include "ingest/auth.h"
 #include "ingest/ingest_service.h"
 #include "ingest/json_reader.h"
+#include "ingest/new_credentials.h"
 #include "ingest/responses.h"
 #include "ingest/router.h"
 
@@ -53,9 +54,10 @@ Result<NewAccount> new_account(const json& body) {
   if (!name.is_string() || !valid_name(name.get_ref<const std::string&>()))
     return Status::invalid_argument("field \"name\" must be 1..128 of [A-Za-z0-9._-]");
   std::string error;
-  std::string write_key = credential(body, "write_key", 8, "wk_" + random_hex(16), error);
-  std::string site_id = credential(body, "site_id", 1, random_hex(10), error);
-  std::string api_key = credential(body, "api_key", 8, random_hex(16), error);
+  NewCredentials fresh = new_credentials();
+  std::string write_key = credential(body, "write_key", 8, fresh.write_key, error);
+  std::string site_id = credential(body, "site_id", 1, fresh.site_id, error);
+  std::string api_key = credential(body, "api_key", 8, fresh.api_key, error);
   if (!error.empty()) return Status::invalid_argument(error);
   auto weight = body.value("weight", json(1));
   if (!weight.is_number_integer() || weight.get<int64_t>() < 1 || weight.get<int64_t>() > 1000)
@@ -100,6 +102,8 @@ void create_account(IngestService& service, const AdminToken& token, const HttpR
 }
 
 void readyz(IngestService& service, const Responder& respond) {
+  if (service.draining())
+    return respond(retry_response(503, "draining", "this node is draining for removal", 1));
   Status health = service.store().health();
   if (!health.is_ok())
     return respond(retry_response(503, "store_error", "the store cannot take writes", 5));

@@ -12,6 +12,7 @@ class Router;
 //           409 for a taken name; Bearer admin token required (401 missing, 403 wrong).
 //   GET  /healthz            200 while the process serves HTTP
 //   GET  /readyz             200 when the store is healthy and takes appends, else 503
+//                            (`draining` while the node drains for removal)
 // Borrows the service and the token.
 void add_admin_routes(Router& router, IngestService& service, const AdminToken& token);
 

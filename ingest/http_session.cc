@@ -1,5 +1,6 @@
 #include "ingest/detail/http_session.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -199,21 +200,27 @@ void HttpSession::on_write(beast::error_code ec, std::size_t /*n*/, bool keep_al
   wait_for_request();
 }
 
-// Half-closes, then discards what the client still sends (an unread body) for a short while,
-// so the kernel does not answer it with a RST that would destroy the response in flight.
+// Half-closes, then discards what the client still sends (an unread body) within the linger
+// bounds, so the kernel does not answer it with a RST that would destroy the response in
+// flight: a client that writes its whole body before reading still reads the answer.
 void HttpSession::linger() {
   phase_ = Phase::kLingering;
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
-  stream_.expires_after(std::chrono::seconds(2));
+  linger_until_ = std::chrono::steady_clock::now() + shared_->options.linger_time;
   drain(0);
 }
 
 void HttpSession::drain(std::size_t discarded) {
   buffer_.consume(buffer_.size());
-  stream_.async_read_some(buffer_.prepare(16384), [self = shared_from_this(), discarded](
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      linger_until_ - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return close();
+  stream_.expires_after(std::min(left, shared_->options.linger_timeout));
+  stream_.async_read_some(buffer_.prepare(65536), [self = shared_from_this(), discarded](
                                                       beast::error_code ec, std::size_t n) {
-    if (ec || discarded + n > (std::size_t{8} << 20)) return self->close();
+    if (ec || discarded + n > self->shared_->options.linger_max_bytes) return self->close();
+    self->buffer_.commit(n);
     self->drain(discarded + n);
   });
 }

@@ -29,6 +29,15 @@ struct IngestOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(15);
   // Time to write a response. Default 10 s.
   std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
+  // Lingering close (nginx lingering_time / lingering_timeout): after an answer that closes
+  // the connection (413-style `too_large`, malformed framing), the rest of what the client
+  // sends is read and thrown away, so a client that writes its whole body before reading
+  // (Python's http.client) still gets the 400 instead of a reset. Bounded in total time
+  // (default 30 s), per read (default 5 s) and bytes (default 256 MiB); past a bound the
+  // connection closes. Costs one connection slot while it lasts.
+  std::chrono::milliseconds linger_time = std::chrono::seconds(30);
+  std::chrono::milliseconds linger_timeout = std::chrono::seconds(5);
+  uint64_t linger_max_bytes = uint64_t{256} << 20;
   // Open connections; further ones are closed at accept. Default 10,000.
   uint32_t max_connections = 10'000;
   // Events per second per account (token bucket, burst = 2 s worth); 0 = unlimited. Over it

@@ -5,6 +5,9 @@
 namespace spillway::ingest {
 namespace {
 
+// Short: the balancer stops routing here within its check interval, so a retry lands elsewhere.
+constexpr int kDrainingRetryAfterS = 1;
+
 queue::AppendRequest to_append(AccountId account, std::vector<PreparedEvent>& events,
                                int64_t received_ms) {
   queue::AppendRequest req;
@@ -47,6 +50,23 @@ EventStamp IngestService::stamp() { return make_stamp(clock_.wall_ms(), ids_); }
 
 void IngestService::commit(AccountId account, std::vector<PreparedEvent> events,
                            const EventStamp& stamp, ResponseStyle style, const Responder& respond) {
+  // Counted before the drain check, so a drain that sees no append in flight knows none can
+  // still reach the store (both atomics are sequentially consistent).
+  appends_in_flight_.fetch_add(1);
+  if (draining()) {
+    appends_in_flight_.fetch_sub(1);
+    return respond(retry_response(
+        503, "draining", "this node is draining for removal; retry (another node takes it)",
+        kDrainingRetryAfterS));
+  }
+  admit(account, std::move(events), stamp, style, Responder([this, respond](HttpResponse r) {
+          appends_in_flight_.fetch_sub(1);
+          respond(std::move(r));
+        }));
+}
+
+void IngestService::admit(AccountId account, std::vector<PreparedEvent> events,
+                          const EventStamp& stamp, ResponseStyle style, const Responder& respond) {
   if (events.size() == 1 && !events[0].reject_reason.empty())
     return respond(error_response(400, "invalid_event", events[0].reject_reason));
   if (events.empty()) return respond(success(style, {}));

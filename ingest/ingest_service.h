@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <vector>
 
 #include "common/clock.h"
@@ -37,6 +38,13 @@ class IngestService {
   const IngestMetrics& metrics() const { return metrics_; }
   // Receive time and messageId source for the events of a request arriving now.
   EventStamp stamp();
+  // Scale-down (POST /v1/node/drain): while set, every ingest request is answered 503
+  // `draining` with Retry-After (clients retry and a load balancer sends them elsewhere) and
+  // /readyz answers 503 `draining`. Delivery is not affected. Any thread.
+  void set_draining(bool draining) { draining_.store(draining); }
+  bool draining() const { return draining_.load(); }
+  // Requests past the drain check whose append has not been answered yet.
+  uint64_t appends_in_flight() const { return appends_in_flight_.load(); }
 
   // A request with exactly one event that is invalid is answered 400 and nothing is stored;
   // otherwise invalid events go to dead letters in the same commit as the valid ones.
@@ -44,6 +52,8 @@ class IngestService {
               ResponseStyle style, const Responder& respond);
 
  private:
+  void admit(AccountId account, std::vector<PreparedEvent> events, const EventStamp& stamp,
+             ResponseStyle style, const Responder& respond);
   void count_stored(const queue::AppendResult& result, const std::vector<uint64_t>& sizes);
 
   IngestStore& store_;
@@ -55,6 +65,8 @@ class IngestService {
   LogThrottle refuse_log_{std::chrono::seconds(10)};
   IngestMetrics metrics_;
   QuotaRefusalLog quota_log_{logger_};
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> appends_in_flight_{0};
 };
 
 }  // namespace spillway::ingest

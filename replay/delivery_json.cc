@@ -83,7 +83,8 @@ void append_quoted(std::string& out, std::string_view s) {
 }
 
 // Appends the per-event object; `batch_id` first when given (file sink lines).
-void append_event(std::string& out, const DeliveryItem& item, const std::string* batch_id) {
+void append_event(std::string& out, const DeliveryItem& item, const std::string* batch_id,
+                  const std::string& node) {
   out += '{';
   if (batch_id != nullptr) {
     out += "\"batch_id\":";
@@ -98,6 +99,10 @@ void append_event(std::string& out, const DeliveryItem& item, const std::string*
   out += format_rfc3339_ms(item.received_ms);
   out += "\",\"received_at_ms\":";
   out += std::to_string(item.received_ms);
+  if (!node.empty()) {
+    out += ",\"node\":";
+    append_quoted(out, node);
+  }
   out += ",\"event\":";
   out += item.payload.empty() ? std::string_view("null") : std::string_view(item.payload);
   out += '}';
@@ -142,7 +147,7 @@ std::string encode_batch_body(const DeliveryBatch& batch) {
   out += ",\"events\":[";
   for (size_t i = 0; i < batch.items.size(); ++i) {
     if (i > 0) out += ',';
-    append_event(out, batch.items[i], nullptr);
+    append_event(out, batch.items[i], nullptr, batch.node);
   }
   out += "]}";
   return out;
@@ -152,7 +157,7 @@ std::string encode_ndjson_lines(const DeliveryBatch& batch) {
   std::string out;
   out.reserve(estimate_size(batch));
   for (const auto& item : batch.items) {
-    append_event(out, item, &batch.batch_id);
+    append_event(out, item, &batch.batch_id, batch.node);
     out += '\n';
   }
   return out;

@@ -13,7 +13,7 @@ namespace spillway::replay {
 //
 // Per-event object, keys in this order:
 //   {"account":"<name>","seq":N,"received_at":"<RFC 3339 UTC, ms>","received_at_ms":N,
-//    "event":<payload bytes, verbatim>}
+//    "node":"<node id>" (only when the batch names one),"event":<payload bytes, verbatim>}
 // The stored payload is already-valid JSON and is embedded byte for byte, never
 // re-serialized; an empty payload is written as `null` so the output stays valid JSON.
 

@@ -26,6 +26,9 @@ struct DeliveryItem {
 struct DeliveryBatch {
   std::string batch_id;
   std::vector<DeliveryItem> items;
+  // The node that held these events (--node-id), written into each event object; empty: left
+  // out.
+  std::string node;
 };
 
 struct DeliveryResult {

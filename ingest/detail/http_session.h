@@ -6,6 +6,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -57,6 +58,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Phase phase_ = Phase::kIdle;
   bool first_request_ = true;
   bool keep_alive_ = false;
+  std::chrono::steady_clock::time_point linger_until_;
 };
 
 }  // namespace spillway::ingest::detail

@@ -10,7 +10,16 @@
 namespace spillway::test {
 namespace {
 
-// "name{labels}" -> value for every sample line.
+// Every sample starts with the node label (docs/cluster.md); the checks below name the rest.
+std::string without_node_label(const std::string& series) {
+  auto open = series.find("{node=\"");
+  REQUIRE(open != std::string::npos);
+  auto close = series.find('"', open + 7);
+  bool alone = series[close + 1] == '}';
+  return series.substr(0, open) + (alone ? "" : "{" + series.substr(close + 2));
+}
+
+// "name{labels}" -> value for every sample line, without the node label.
 std::map<std::string, double> scrape(OpsServer& s, const std::string& token = "") {
   httplib::Headers h;
   if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
@@ -23,7 +32,7 @@ std::map<std::string, double> scrape(OpsServer& s, const std::string& token = ""
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    out[without_node_label(line.substr(0, space))] = std::stod(line.substr(space + 1));
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "app/client_command.h"
+
 namespace spillway::app {
 
 TEST_CASE("status table: totals, drain line and one row per account in API order") {
@@ -43,6 +45,34 @@ TEST_CASE("status table: durations and counts") {
   CHECK(format_duration(nlohmann::json()) == "-");
   CHECK(format_count(0) == "0");
   CHECK(format_count(1000) == "1,000");
+}
+
+TEST_CASE("status table: a cluster shows each node, the totals and accounts across nodes") {
+  auto n1 = nlohmann::json::parse(R"({"node": "n1",
+    "totals": {"events": 1500, "bytes": 2048, "accounts_with_backlog": 2, "oldest_age_s": 70},
+    "drain": {"state": "running"},
+    "accounts": [{"name": "acme", "depth": 1000, "oldest_age_s": 70},
+                 {"name": "b", "depth": 500, "oldest_age_s": 5}]})");
+  auto n2 = nlohmann::json::parse(R"({"node": "n2",
+    "totals": {"events": 200, "bytes": 1024, "accounts_with_backlog": 1, "oldest_age_s": 9},
+    "drain": {"state": "paused"},
+    "accounts": [{"name": "acme", "depth": 200, "oldest_age_s": 9}]})");
+  std::string text = format_cluster_status(
+      {{"http://a:1", n1}, {"http://b:2", n2}, {"http://c:3", nlohmann::json()}}, 20);
+  CHECK(text.find("n2         http://b:2                   paused") != std::string::npos);
+  CHECK(text.find("http://c:3                   no answer") != std::string::npos);
+  CHECK(text.find("total      2 of 3 nodes") != std::string::npos);
+  CHECK(text.find("1,700    3.0 KiB          1m 10s") != std::string::npos);
+  auto acme = text.find("acme                             1,200  1m 10s   n1,n2");
+  auto b = text.find("\nb                                  500  5s       n1\n");
+  CHECK(acme != std::string::npos);
+  CHECK(b > acme);
+}
+
+TEST_CASE("status table: --nodes lists are split on commas without empty entries") {
+  CHECK(split_nodes("http://a:1/,http://b:2,,") ==
+        std::vector<std::string>{"http://a:1", "http://b:2"});
+  CHECK(split_nodes("").empty());
 }
 
 }  // namespace spillway::app
