@@ -19,6 +19,12 @@ uint64_t seed_of(uint64_t configured) {
   return configured != 0 ? configured : std::random_device{}();
 }
 
+RequestSizeOptions size_options(const ReplayOptions& options) {
+  RequestSizeOptions o = options.request_size;
+  o.max_events = options.max_batch_events;
+  return o;
+}
+
 }  // namespace
 
 Drainer::Drainer(boost::asio::io_context& io, queue::Wal& wal, Downstream& sink,
@@ -33,6 +39,7 @@ Drainer::Drainer(boost::asio::io_context& io, queue::Wal& wal, Downstream& sink,
       scheduler_(make_scheduler(options.scheduler)),
       builder_(wal.reader(), wal.accounts(), logger),
       limit_(options.concurrency),
+      size_(size_options(options)),
       breaker_(clock, options.breaker, seed_of(options.seed)),
       rate_(clock, options.max_events_per_sec),
       wake_(strand_),
@@ -156,11 +163,13 @@ void Drainer::pump() {
       }
       flight = it->second.get();
     } else {
-      uint64_t room = std::min<uint64_t>(options_.max_batch_events, rate_.available());
+      // Size from the cost model (RequestSize), how many in flight from AIMD (gates_open).
+      uint64_t room = std::min<uint64_t>(size_.events(), rate_.available());
       if (room == 0) {
         arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
         return;
       }
+      scheduler_->set_pipeline_events(uint64_t{3} * size_.events());
       std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, options_.max_batch_bytes);
       if (!built) return;
       built->id = next_flight_id_++;
@@ -224,9 +233,10 @@ void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
 }
 
 void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
+  const uint64_t events = flight.pending.front()->items.size();
   limit_.on_success(flight.ticket,
-                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
-                    flight.pending.front()->items.size());
+                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency), events);
+  size_.on_success(events, flight.sent_at, clock_.steady());
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");
@@ -243,6 +253,7 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
 
 void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
   limit_.on_failure(flight.ticket);
+  size_.on_failure(flight.sent_at, clock_.steady());
   retries_ += 1;
   retries_by_reason_[static_cast<size_t>(classify_retry(result))] += 1;
   if (breaker_.on_failure(result.retry_after) == BreakerTransition::kOpened) {
@@ -273,6 +284,7 @@ void Drainer::on_rejected(Flight& flight, const DeliveryResult& result) {
                     std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
                     flight.pending.front()->items.size());
   (void)breaker_.on_success();
+  size_.on_failure(flight.sent_at, clock_.steady());  // a refusal says little about its cost
   std::shared_ptr<const DeliveryBatch> batch = flight.pending.front();
   flight.pending.pop_front();
   if (batch->items.size() > 1) {

@@ -24,6 +24,7 @@
 #include "replay/drain_stats.h"
 #include "replay/rate_limit.h"
 #include "replay/replay_options.h"
+#include "replay/request_size.h"
 #include "replay/retry_reason.h"
 #include "replay/scheduler.h"
 
@@ -117,6 +118,7 @@ class Drainer {
   std::unique_ptr<Scheduler> scheduler_;
   BatchBuilder builder_;
   ConcurrencyLimit limit_;
+  RequestSize size_;
   CircuitBreaker breaker_;
   RateLimit rate_;
   DrainStats stats_;

@@ -55,6 +55,9 @@ class Scheduler {
   uint64_t total_depth() const { return total_depth_; }
   // Accounts that next() could grant now (ignoring the global pause).
   virtual size_t eligible_count() const = 0;
+  // Events the policy may aim to have in flight across accounts (the fair policy's turns grow
+  // to a share of it when few accounts are left); follows the request size. Default: ignored.
+  virtual void set_pipeline_events(uint64_t events) { (void)events; }
 
  protected:
   // Per-account books. Policy fields are used by the subclass that needs them.
@@ -67,6 +70,9 @@ class Scheduler {
     bool open = false;       // granted in the request being filled
     bool in_flight = false;  // part of a sealed request, not yet completed
     bool listed = false;     // known to the policy as eligible
+    // Events that arrived while the account had a slice open or in flight: if its slice takes
+    // everything else, the account had caught up, and these are live events of a new burst.
+    uint64_t arrived = 0;
     // Fair policy: deficit counter, intrusive list links, turn bookkeeping.
     int64_t deficit = 0;
     Account* prev = nullptr;

@@ -1,0 +1,103 @@
+#include "replay/request_size.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace spillway::replay {
+namespace {
+
+// Before the first sample: small enough that a slow downstream answers the first request
+// quickly, large enough to measure something.
+constexpr double kInitialEvents = 100;
+// Below this spread of request sizes (coefficient of variation) the sums cannot separate the
+// fixed part from the per-event part; the fixed part then keeps its last estimate.
+constexpr double kMinSpread = 0.05;
+// Sizes alternate by this fraction around the chosen one, so the sizes always spread enough to
+// tell the fixed part from the per-event part (the mean size is unchanged).
+constexpr double kDither = 0.15;
+
+}  // namespace
+
+RequestSize::RequestSize(RequestSizeOptions options) : options_(options), events_(0) {
+  options_.min_events = std::max(1U, options_.min_events);
+  options_.max_events = std::max(options_.min_events, options_.max_events);
+  choose();
+}
+
+void RequestSize::set_max_events(uint32_t max_events) {
+  options_.max_events = std::max(options_.min_events, max_events);
+  choose();
+}
+
+// The downstream serves what it is given; when requests overlap, the time a request added is
+// from the later of its send and the previous completion (for a downstream that works on one
+// request at a time, exactly its service time).
+double RequestSize::cost_ms(TimePoint sent, TimePoint done) {
+  const TimePoint start = std::max(sent, last_done_);
+  last_done_ = std::max(last_done_, done);
+  return std::chrono::duration<double, std::milli>(done - std::min(done, start)).count();
+}
+
+void RequestSize::on_failure(TimePoint sent, TimePoint done) { (void)cost_ms(sent, done); }
+
+void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
+  const double y = cost_ms(sent, done);
+  if (events == 0) return;
+  const double x = static_cast<double>(events);
+  const double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
+  s0_ = keep * s0_ + 1;
+  sx_ = keep * sx_ + x;
+  sy_ = keep * sy_ + y;
+  sxx_ = keep * sxx_ + x * x;
+  sxy_ = keep * sxy_ + x * y;
+  ++samples_;
+  fit();
+  choose();
+}
+
+// Least squares of cost against events over the weighted sums. Costs are never negative and
+// more events never cost less, so a fit outside a >= 0, b > 0 (noise, too few distinct sizes)
+// falls back to the mean cost per event with the fixed part it last had (0 at first).
+void RequestSize::fit() {
+  const double mx = sx_ / s0_;
+  const double my = sy_ / s0_;
+  const double vxx = sxx_ / s0_ - mx * mx;
+  const double vxy = sxy_ / s0_ - mx * my;
+  if (vxx > kMinSpread * kMinSpread * mx * mx) {
+    const double b = vxy / vxx;
+    const double a = my - b * mx;
+    if (b > 0 && a >= 0) {
+      a_ms_ = a;
+      b_ms_ = b;
+      return;
+    }
+  }
+  a_ms_ = std::clamp(a_ms_, 0.0, 0.5 * my);
+  b_ms_ = std::max(1e-6, (my - a_ms_) / std::max(1.0, mx));
+}
+
+void RequestSize::choose() {
+  const auto lo = static_cast<double>(options_.min_events);
+  const auto hi = static_cast<double>(options_.max_events);
+  if (!adaptive()) {
+    events_ = options_.max_events;
+    return;
+  }
+  if (samples_ == 0) {
+    events_ = static_cast<uint32_t>(std::clamp(kInitialEvents, lo, hi));
+    return;
+  }
+  const auto target = static_cast<double>(options_.target.count());
+  const double for_target = (target - a_ms_) / b_ms_;
+  // Smallest n with n / (a + b n) >= e * R, R the rate at max_events:
+  // n >= e R a / (1 - e R b); when the denominator is not positive only max_events reaches it.
+  const double rate_hi = hi / (a_ms_ + b_ms_ * hi);
+  const double er = options_.efficiency * rate_hi;
+  const double denom = 1.0 - er * b_ms_;
+  const double efficient = denom > 0 ? er * a_ms_ / denom : hi;
+  const double dither = samples_ % 2 == 0 ? 1.0 + kDither : 1.0 - kDither;
+  const double n = std::max(for_target, efficient) * dither;
+  events_ = static_cast<uint32_t>(std::llround(std::clamp(n, lo, hi)));
+}
+
+}  // namespace spillway::replay
