@@ -15,6 +15,12 @@ constexpr double kMinSpread = 0.05;
 // Sizes alternate by this fraction around the chosen one, so the sizes always spread enough to
 // tell the fixed part from the per-event part (the mean size is unchanged).
 constexpr double kDither = 0.15;
+// The model is stale when the smoothed relative error of its predictions exceeds this (the
+// noise of a steady downstream stays well below); then the old samples are dropped. Without
+// it, samples from before a speed change and after it, at different sizes, make a false slope
+// and a false fixed part for many requests.
+constexpr double kDriftAlpha = 0.25;
+constexpr double kDriftLimit = 0.2;
 
 }  // namespace
 
@@ -44,7 +50,8 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   const double y = cost_ms(sent, done);
   if (events == 0) return;
   const double x = static_cast<double>(events);
-  const double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
+  double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
+  if (samples_ > 0 && stale(x, y)) keep = 0;
   s0_ = keep * s0_ + 1;
   sx_ = keep * sx_ + x;
   sy_ = keep * sy_ + y;
@@ -55,9 +62,18 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   choose();
 }
 
+bool RequestSize::stale(double x, double y) {
+  const double predicted = std::max(1e-3, a_ms_ + b_ms_ * x);
+  drift_ += kDriftAlpha * ((y - predicted) / predicted - drift_);
+  if (std::abs(drift_) <= kDriftLimit) return false;
+  drift_ = 0;
+  return true;
+}
+
 // Least squares of cost against events over the weighted sums. Costs are never negative and
-// more events never cost less, so a fit outside a >= 0, b > 0 (noise, too few distinct sizes)
-// falls back to the mean cost per event with the fixed part it last had (0 at first).
+// more events never cost less: a fit with a < 0 becomes the fit through the origin (a = 0).
+// With too few distinct sizes (just after a restart) the fixed part keeps its last estimate,
+// at most half the mean cost, and b is what the mean cost leaves per event.
 void RequestSize::fit() {
   const double mx = sx_ / s0_;
   const double my = sy_ / s0_;
@@ -69,6 +85,11 @@ void RequestSize::fit() {
     if (b > 0 && a >= 0) {
       a_ms_ = a;
       b_ms_ = b;
+      return;
+    }
+    if (sxy_ > 0) {
+      a_ms_ = 0;
+      b_ms_ = sxy_ / sxx_;
       return;
     }
   }

@@ -58,6 +58,7 @@ class RequestSize {
 
  private:
   double cost_ms(TimePoint sent, TimePoint done);
+  bool stale(double x, double y);
   void fit();
   void choose();
 
@@ -67,6 +68,7 @@ class RequestSize {
   // Exponentially weighted sums of 1, n, cost, n², n·cost.
   double s0_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
   double a_ms_ = 0, b_ms_ = 0;
+  double drift_ = 0;  // smoothed relative error of the model's predictions
   uint64_t samples_ = 0;
 };
 
