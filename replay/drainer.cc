@@ -169,12 +169,16 @@ void Drainer::pump() {
         arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
         return;
       }
+      // A fixed size (target 0) keeps the behaviour from before: every request goes at once.
+      const bool small = size_.adaptive() && 2 * scheduler_->eligible_events() < room;
+      if (small && small_sending_ > 0) return;  // pumped again when that one completes
       scheduler_->set_pipeline_events(uint64_t{3} * size_.events());
       std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, options_.max_batch_bytes);
       if (!built) return;
       built->id = next_flight_id_++;
       built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
       uint64_t events = built->pending.empty() ? 0 : built->pending.front()->items.size();
+      built->small = small;
       rate_.take(events);
       batches_ += 1;
       flight = built.get();
@@ -203,10 +207,13 @@ void Drainer::send(Flight& flight) {
   flight.ticket = limit_.on_send();
   flight.sent_at = clock_.steady();
   uint64_t id = flight.id;
+  const bool small = flight.small;
+  small_sending_ += small ? 1 : 0;
   outstanding_.fetch_add(1);  // the sink's callback posts back here, even after stop()
-  sink_.deliver(flight.pending.front(), [this, id](DeliveryResult result) {
-    boost::asio::post(strand_, [this, id, r = std::move(result)]() mutable {
+  sink_.deliver(flight.pending.front(), [this, id, small](DeliveryResult result) {
+    boost::asio::post(strand_, [this, id, small, r = std::move(result)]() mutable {
       outstanding_.fetch_sub(1);
+      small_sending_ -= small ? 1 : 0;
       on_result(id, std::move(r));
     });
   });

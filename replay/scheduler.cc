@@ -29,6 +29,10 @@ void Scheduler::refresh(Account& a, bool fresh) {
     a.listed = false;
     on_leave(a);
   }
+  // Every change of depth, reservation or eligibility ends here.
+  const uint64_t now = a.listed ? available(a) : 0;
+  eligible_events_ = eligible_events_ - a.counted + now;
+  a.counted = now;
 }
 
 void Scheduler::change_depth(Account& a, uint64_t depth) {
