@@ -163,32 +163,13 @@ void Drainer::pump() {
       }
       flight = it->second.get();
     } else {
-      // Size from the cost model (RequestSize), how many in flight from AIMD (gates_open).
-      uint64_t room = std::min<uint64_t>(size_.events(), rate_.available());
-      if (room == 0) {
-        arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
-        return;
-      }
-      // A fixed size (target 0) keeps the behaviour from before: every request goes at once.
-      const bool small = size_.adaptive() && 2 * scheduler_->eligible_events() < room;
-      if (small && small_sending_ > 0) return;  // pumped again when that one completes
-      scheduler_->set_pipeline_events(uint64_t{3} * size_.events());
-      std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, options_.max_batch_bytes);
-      if (!built) return;
-      built->id = next_flight_id_++;
-      built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
-      uint64_t events = built->pending.empty() ? 0 : built->pending.front()->items.size();
-      built->small = small;
-      rate_.take(events);
-      batches_ += 1;
-      flight = built.get();
-      uint64_t id = built->id;
-      flights_.emplace(id, std::move(built));
+      flight = build_next(now);
+      if (flight == nullptr) return;
       if (flight->pending.empty()) {  // only damaged events: nothing to send
         finalize(*flight);
         continue;
       }
-      ready_.push_back(id);
+      ready_.push_back(flight->id);
     }
     if (!breaker_.allow()) {
       arm_wake(std::max(breaker_.reopen_at(), now + std::chrono::milliseconds(10)));
@@ -197,6 +178,32 @@ void Drainer::pump() {
     ready_.pop_front();
     send(*flight);
   }
+}
+
+// Builds the next request. Its size comes from the cost model (RequestSize); how many are in
+// flight from AIMD (gates_open). nullptr when nothing may or can be sent now.
+Flight* Drainer::build_next(SteadyClock::time_point now) {
+  const uint64_t allowed = rate_.available();
+  const uint64_t room = std::min<uint64_t>(size_.events(), allowed);
+  if (room == 0) {
+    arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
+    return nullptr;
+  }
+  // A fixed size (target 0) keeps the behaviour from before: every request goes at once.
+  const bool small = size_.adaptive() && 2 * scheduler_->eligible_events() < room;
+  if (small && small_sending_ > 0) return nullptr;  // pumped again when that one completes
+  scheduler_->set_pipeline_events(uint64_t{3} * size_.events());
+  const uint64_t most = std::min<uint64_t>(options_.max_batch_events, allowed);
+  std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, most, options_.max_batch_bytes);
+  if (!built) return nullptr;
+  built->id = next_flight_id_++;
+  built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
+  built->small = small;
+  rate_.take(built->pending.empty() ? 0 : built->pending.front()->items.size());
+  batches_ += 1;
+  Flight* flight = built.get();
+  flights_.emplace(flight->id, std::move(built));
+  return flight;
 }
 
 void Drainer::send(Flight& flight) {

@@ -72,6 +72,7 @@ class Drainer {
   void on_commit(std::vector<AccountId> changed);
   void sync_account(AccountId id);
   void pump();
+  Flight* build_next(std::chrono::steady_clock::time_point now);
   bool gates_open(std::chrono::steady_clock::time_point now);
   void send(Flight& flight);
   void on_result(uint64_t flight_id, DeliveryResult result);
