@@ -7,10 +7,12 @@ namespace spillway::replay {
 
 struct RequestSizeOptions {
   // What one request should cost the downstream, in ms; 0 = fixed size (every request is
-  // max_events, the behaviour before issue 14). Default 150: measured on the outage drill
-  // matrix (bench/drill_matrix.py). Lower makes the live events of caught-up accounts wait
-  // less; higher shrinks the fixed per-request share and the gaps between round trips.
-  std::chrono::milliseconds target{150};
+  // max_events, the behaviour before issue 14). Default 250: on the outage drill at C = 5,000
+  // events/s with 5 ms per request (bench/drill_matrix.py), 150 ms reached 93.9% of C and
+  // catch-up p50 1.07x the ideal (real-time-again p50 just over 1.10x), 250 ms 96.1% and
+  // 1.04x. Lower makes the live events of caught-up accounts wait less; higher shrinks the
+  // fixed per-request share and the gaps between round trips.
+  std::chrono::milliseconds target{250};
   // Bounds. Default 50 and 2,000 (--drain-batch-events, now an upper bound).
   uint32_t min_events = 50;
   uint32_t max_events = 2000;

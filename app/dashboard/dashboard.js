@@ -86,7 +86,7 @@
     limits.concurrency = d.max_concurrency;
   }
 
-  // "430 events (target 150 ms; cost 5.1 ms + 340 µs/event)": the size and the model it
+  // "430 events (target 250 ms; cost 5.1 ms + 340 µs/event)": the size and the model it
   // came from; a fixed size (target 0) shows its bound only.
   function requestSizeText(rs) {
     if (!rs) return "–";

@@ -92,7 +92,7 @@ TEST_CASE("Config: the fair scheduler's pipeline is three requests of --drain-ba
 TEST_CASE("Config: the request size target and its lower bound") {
   auto d = parse_serve_config({});
   REQUIRE(d.is_ok());
-  CHECK(d->replay.request_size.target == std::chrono::milliseconds(150));
+  CHECK(d->replay.request_size.target == std::chrono::milliseconds(250));
   auto fixed = parse_serve_config({"--drain-target-request-ms", "0", "--drain-min-batch-events",
                                    "10"});
   REQUIRE(fixed.is_ok());
