@@ -17,7 +17,8 @@ using Time = RequestSize::TimePoint;
 // n / capacity seconds, times a noise factor; requests sent while it is busy wait in its queue.
 class SimulatedDownstream {
  public:
-  SimulatedDownstream(double fixed_ms, double capacity) : fixed_ms_(fixed_ms), capacity_(capacity) {}
+  SimulatedDownstream(double fixed_ms, double capacity)
+      : fixed_ms_(fixed_ms), capacity_(capacity) {}
   void set_capacity(double capacity) { capacity_ = capacity; }
   void set_noise(double fraction) { noise_ = fraction; }
 
@@ -44,7 +45,8 @@ class SimulatedDownstream {
  private:
   Time::duration cost(uint64_t n) {
     const double ms = (fixed_ms_ + 1000.0 * static_cast<double>(n) / capacity_) * factor();
-    return std::chrono::duration_cast<Time::duration>(std::chrono::duration<double, std::milli>(ms));
+    return std::chrono::duration_cast<Time::duration>(
+        std::chrono::duration<double, std::milli>(ms));
   }
   double factor() {
     if (noise_ == 0) return 1.0;
@@ -91,7 +93,8 @@ TEST_CASE("RequestSize: reacts to a speed change within a few seconds") {
   down.set_capacity(2000);  // halves: about 30 requests of 150 ms is 4.5 s
   down.run(size, 30);
   CHECK(size.per_event_us() == doctest::Approx(2 * before).epsilon(0.1));
-  CHECK(size.events() == doctest::Approx(290 * (size.samples() % 2 == 0 ? 1.15 : 0.85)).epsilon(0.15));
+  CHECK(size.events() ==
+        doctest::Approx(290 * (size.samples() % 2 == 0 ? 1.15 : 0.85)).epsilon(0.15));
   down.set_capacity(4000);  // doubles back
   down.run(size, 30);
   CHECK(size.per_event_us() == doctest::Approx(before).epsilon(0.1));
