@@ -55,10 +55,20 @@ void ConcurrencyLimit::observe(std::chrono::microseconds latency, size_t cls) {
 
 void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
                                   uint64_t events) {
-  finish();
   const size_t cls = size_class(events);
   const bool good = latency_is_good(latency, cls);
   observe(latency, cls);
+  settle(ticket, good);
+}
+
+void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
+                                  uint64_t events, std::chrono::microseconds allowed) {
+  observe(latency, size_class(events));
+  settle(ticket, latency <= allowed);
+}
+
+void ConcurrencyLimit::settle(Ticket ticket, bool good) {
+  finish();
   if (ticket < recovery_ticket_) return;
   if (!good) {
     decrease();

@@ -14,6 +14,8 @@ constexpr std::string_view kMetaPaused = "drain_paused";
 constexpr std::string_view kMetaLimits = "drain_limits";
 // How long draining pauses after a settle (ack) could not be committed.
 constexpr std::chrono::seconds kSettleFailureHold{1};
+// Acknowledged requests before the cost model judges latency for AIMD.
+constexpr uint64_t kModelSamples = 8;
 
 uint64_t seed_of(uint64_t configured) {
   return configured != 0 ? configured : std::random_device{}();
@@ -248,8 +250,17 @@ void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
 
 void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   const uint64_t events = flight.pending.front()->items.size();
-  limit_.on_success(flight.ticket,
-                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency), events);
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(result.latency);
+  if (size_.adaptive() && size_.samples() >= kModelSamples) {
+    // AIMD judges queueing against the cost model: a request may wait for about one and a
+    // half requests of the current size ahead of it (one queued behind the one in service
+    // keeps a serial downstream busy across round trips; the half is slack for them).
+    const double allowed_ms = size_.cost_ms(events) + 1.5 * size_.cost_ms(size_.events());
+    limit_.on_success(flight.ticket, latency, events,
+                      std::chrono::microseconds(static_cast<int64_t>(allowed_ms * 1000)));
+  } else {
+    limit_.on_success(flight.ticket, latency, events);
+  }
   size_.on_success(events, flight.sent_at, clock_.steady());
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();

@@ -38,16 +38,16 @@ void RequestSize::set_max_events(uint32_t max_events) {
 // The downstream serves what it is given; when requests overlap, the time a request added is
 // from the later of its send and the previous completion (for a downstream that works on one
 // request at a time, exactly its service time).
-double RequestSize::cost_ms(TimePoint sent, TimePoint done) {
+double RequestSize::measured_ms(TimePoint sent, TimePoint done) {
   const TimePoint start = std::max(sent, last_done_);
   last_done_ = std::max(last_done_, done);
   return std::chrono::duration<double, std::milli>(done - std::min(done, start)).count();
 }
 
-void RequestSize::on_failure(TimePoint sent, TimePoint done) { (void)cost_ms(sent, done); }
+void RequestSize::on_failure(TimePoint sent, TimePoint done) { (void)measured_ms(sent, done); }
 
 void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
-  const double y = cost_ms(sent, done);
+  const double y = measured_ms(sent, done);
   if (events == 0) return;
   const double x = static_cast<double>(events);
   double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;

@@ -56,10 +56,12 @@ class RequestSize {
   double fixed_ms() const { return a_ms_; }
   double per_event_us() const { return b_ms_ * 1000.0; }
   uint64_t samples() const { return samples_; }
+  // What a request of n events costs the downstream by the model (a + b n), in ms.
+  double cost_ms(uint64_t events) const { return a_ms_ + b_ms_ * static_cast<double>(events); }
   const RequestSizeOptions& options() const { return options_; }
 
  private:
-  double cost_ms(TimePoint sent, TimePoint done);
+  double measured_ms(TimePoint sent, TimePoint done);
   bool stale(double x, double y);
   void fit();
   void choose();
