@@ -32,10 +32,11 @@ struct RequestSizeOptions {
 // so requests waiting in the downstream's queue behind others do not count their wait.
 // The size is (target - a) / b, raised to the smallest efficient size, clamped to the bounds.
 // How it composes with ConcurrencyLimit (AIMD): this controller owns the size and looks at
-// cost, which queueing does not change; AIMD owns the number in flight and looks at errors
-// and queueing (latency over its per-size baseline). A smaller size never reads as congestion
-// to AIMD (its baselines are per size class), and more requests in flight never read as a
-// slower downstream here; so neither undoes the other.
+// cost, which queueing does not change; AIMD owns the number in flight and looks at errors and
+// queueing. Once the model has a few samples the drainer judges each latency for AIMD against
+// it (good while a request waited at most ~1.5 requests of the current size), so a smaller
+// size never reads as congestion, more requests in flight never read as a slower downstream
+// here, and queueing cannot creep into AIMD's idea of normal. Neither undoes the other.
 // Thread affinity: the drainer's strand; not thread-safe. Copyable value type.
 class RequestSize {
  public:
