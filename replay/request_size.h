@@ -13,9 +13,9 @@ struct RequestSizeOptions {
   // 1.04x. Lower makes the live events of caught-up accounts wait less; higher shrinks the
   // fixed per-request share and the gaps between round trips.
   std::chrono::milliseconds target{250};
-  // Bounds. Default 50 and 2,000 (--drain-batch-events, now an upper bound).
+  // Bounds. Default 50 and 5,000 (ReplayOptions::max_batch_events, --drain-batch-events).
   uint32_t min_events = 50;
-  uint32_t max_events = 2000;
+  uint32_t max_events = 5000;
   // The size is at least the smallest one whose throughput, n / (a + b n), is within this
   // fraction of what max_events would reach. Default 0.97 (the fixed part costs <= 3% more).
   double efficiency = 0.97;

@@ -114,7 +114,9 @@ TEST_CASE("RequestSize: stays within its bounds at any speed, with noise") {
 }
 
 TEST_CASE("RequestSize: a large fixed cost makes requests larger than the target alone") {
-  RequestSize size(target_ms(150));
+  RequestSizeOptions o = target_ms(150);
+  o.max_events = 2000;
+  RequestSize size(o);
   SimulatedDownstream down(100, 5000);  // 100 ms per request: 250 events would spend 2/3 on it
   // The smallest n within 3% of the throughput at 2,000 events: about 1,730.
   CHECK(down.run(size, 200) == doctest::Approx(1730).epsilon(0.1));
