@@ -261,7 +261,8 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   } else {
     limit_.on_success(flight.ticket, latency, events);
   }
-  size_.on_success(events, flight.sent_at, clock_.steady());
+  // Done when the sink saw the answer, not when this strand got to it.
+  size_.on_success(events, flight.sent_at, flight.sent_at + result.latency);
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");

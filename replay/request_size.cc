@@ -19,8 +19,19 @@ constexpr double kDither = 0.15;
 // noise of a steady downstream stays well below); then the old samples are dropped. Without
 // it, samples from before a speed change and after it, at different sizes, make a false slope
 // and a false fixed part for many requests.
-constexpr double kDriftAlpha = 0.25;
+// A single odd sample moves the smoothed error by at most kDriftAlpha * kMaxError, so it takes
+// three consistent ones (a real change of speed) to drop the old samples.
+constexpr double kDriftAlpha = 0.1;
 constexpr double kDriftLimit = 0.2;
+constexpr double kMaxError = 1.0;
+// A request measured at less than this fraction of its modelled cost is an artifact of how
+// completions were observed (two answers handled back to back), not a faster downstream: the
+// downstream cannot have done the work in a quarter of the time. Such samples are skipped once
+// the model has kTrustedSamples.
+constexpr double kImplausible = 0.25;
+constexpr uint64_t kTrustedSamples = 8;
+// So many implausible samples in a row are a downstream that did become much faster.
+constexpr uint32_t kImplausibleRun = 3;
 
 }  // namespace
 
@@ -50,6 +61,11 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   const double y = measured_ms(sent, done);
   if (events == 0) return;
   const double x = static_cast<double>(events);
+  if (samples_ >= kTrustedSamples && y < kImplausible * cost_ms(events) &&
+      ++implausible_ < kImplausibleRun) {
+    return;
+  }
+  implausible_ = 0;
   double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
   if (samples_ > 0 && stale(x, y)) keep = 0;
   s0_ = keep * s0_ + 1;
@@ -64,7 +80,8 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
 
 bool RequestSize::stale(double x, double y) {
   const double predicted = std::max(1e-3, a_ms_ + b_ms_ * x);
-  drift_ += kDriftAlpha * ((y - predicted) / predicted - drift_);
+  const double error = std::clamp((y - predicted) / predicted, -kMaxError, kMaxError);
+  drift_ += kDriftAlpha * (error - drift_);
   if (std::abs(drift_) <= kDriftLimit) return false;
   drift_ = 0;
   return true;

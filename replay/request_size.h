@@ -73,7 +73,8 @@ class RequestSize {
   // Exponentially weighted sums of 1, n, cost, n², n·cost.
   double s0_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
   double a_ms_ = 0, b_ms_ = 0;
-  double drift_ = 0;  // smoothed relative error of the model's predictions
+  double drift_ = 0;          // smoothed relative error of the model's predictions
+  uint32_t implausible_ = 0;  // implausibly cheap samples in a row (skipped)
   uint64_t samples_ = 0;
 };
 
