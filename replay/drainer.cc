@@ -261,8 +261,9 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   } else {
     limit_.on_success(flight.ticket, latency, events);
   }
-  // Done when the sink saw the answer, not when this strand got to it.
-  size_.on_success(events, flight.sent_at, flight.sent_at + result.latency);
+  // Completion as this strand sees it: the order in which answers are handled is the order
+  // the cost of each is measured in (RequestSize skips the implausible samples it makes).
+  size_.on_success(events, flight.sent_at, clock_.steady());
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");

@@ -24,13 +24,14 @@ constexpr double kDither = 0.15;
 constexpr double kDriftAlpha = 0.1;
 constexpr double kDriftLimit = 0.2;
 constexpr double kMaxError = 1.0;
-// A request measured at less than this fraction of its modelled cost is an artifact of how
-// completions were observed (two answers handled back to back), not a faster downstream: the
-// downstream cannot have done the work in a quarter of the time. Such samples are skipped once
-// the model has kTrustedSamples.
+// A request measured at less than this fraction of its modelled cost, or more than its
+// inverse, is an artifact of how completions were observed (two answers handled back to back,
+// a small request charged with the wait for a large one), not the downstream's speed: the
+// downstream did not do the work in a quarter of the time. Such samples are skipped once the
+// model has kTrustedSamples, unless they keep coming (kImplausibleRun).
 constexpr double kImplausible = 0.25;
 constexpr uint64_t kTrustedSamples = 8;
-// So many implausible samples in a row are a downstream that did become much faster.
+// So many implausible samples in a row are a downstream that did change speed that much.
 constexpr uint32_t kImplausibleRun = 3;
 
 }  // namespace
@@ -61,10 +62,9 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   const double y = measured_ms(sent, done);
   if (events == 0) return;
   const double x = static_cast<double>(events);
-  if (samples_ >= kTrustedSamples && y < kImplausible * cost_ms(events) &&
-      ++implausible_ < kImplausibleRun) {
-    return;
-  }
+  const double predicted = cost_ms(events);
+  const bool odd = y < kImplausible * predicted || y > predicted / kImplausible;
+  if (samples_ >= kTrustedSamples && odd && ++implausible_ < kImplausibleRun) return;
   implausible_ = 0;
   double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
   if (samples_ > 0 && stale(x, y)) keep = 0;
