@@ -60,7 +60,10 @@ void RequestSize::on_failure(TimePoint sent, TimePoint done) { (void)measured_ms
 
 void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   const double y = measured_ms(sent, done);
-  if (events == 0) return;
+  // Requests of less than half the size (live events only) are not samples: a few events say
+  // little about the per-event cost, and such a request, sent behind a full one, is the one
+  // charged with that one's service when the two answers are handled out of order.
+  if (events == 0 || (samples_ >= kTrustedSamples && 2 * events < events_)) return;
   const double x = static_cast<double>(events);
   const double predicted = cost_ms(events);
   const bool odd = y < kImplausible * predicted || y > predicted / kImplausible;

@@ -46,7 +46,8 @@ class RequestSize {
 
   // Events for the next request.
   uint32_t events() const { return events_; }
-  // A request of `events` events sent at `sent` was acknowledged at `done`.
+  // A request of `events` events sent at `sent` was acknowledged at `done`. Once the model has
+  // a few samples, requests of less than half the current size only advance the clock.
   void on_success(uint64_t events, TimePoint sent, TimePoint done);
   // A request sent at `sent` failed at `done`: no sample, but the downstream was busy with it.
   void on_failure(TimePoint sent, TimePoint done);

@@ -144,6 +144,19 @@ TEST_CASE("RequestSize: an answer observed right after another does not collapse
   CHECK(size.events() < 1000);
 }
 
+TEST_CASE("RequestSize: small requests of live events do not move the model") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 5000);
+  down.run(size, 100);
+  const double a = size.fixed_ms();
+  const double b = size.per_event_us();
+  // Charged with the wait for a full request ahead of them, several in a row.
+  Time t{std::chrono::hours(1)};
+  for (int i = 0; i < 5; ++i, t += milliseconds(500)) size.on_success(10, t, t + milliseconds(250));
+  CHECK(size.fixed_ms() == doctest::Approx(a));
+  CHECK(size.per_event_us() == doctest::Approx(b));
+}
+
 TEST_CASE("RequestSize: target 0 is the fixed size of the upper bound") {
   RequestSizeOptions o = target_ms(0);
   o.max_events = 2000;
