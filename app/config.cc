@@ -166,6 +166,12 @@ const std::map<std::string, Setter>& keys() {
       {"drain-batch-events", integer<uint32_t>(1, 100'000, [](ServeConfig& c, uint32_t n) {
          c.replay.max_batch_events = n;
        })},
+      {"drain-target-request-ms", integer<uint32_t>(0, 60'000, [](ServeConfig& c, uint32_t n) {
+         c.replay.request_size.target = std::chrono::milliseconds(n);
+       })},
+      {"drain-min-batch-events", integer<uint32_t>(1, 100'000, [](ServeConfig& c, uint32_t n) {
+         c.replay.request_size.min_events = n;
+       })},
       {"drain-batch-bytes", integer<uint64_t>(1024, uint64_t{1} << 30, [](ServeConfig& c, uint64_t n) {
          c.replay.max_batch_bytes = n;
        })},
@@ -274,7 +280,10 @@ Status validate(ServeConfig& c) {
     return bad("log-level", "must be debug, info, warn or error");
   if (c.replay.concurrency.min_limit > c.replay.concurrency.max_limit)
     return bad("drain-min-concurrency", "must not exceed --drain-max-concurrency");
-  // The fair scheduler sizes turns for about three requests in flight when few accounts are left.
+  if (c.replay.request_size.min_events > c.replay.max_batch_events)
+    return bad("drain-min-batch-events", "must not exceed --drain-batch-events");
+  // The fair scheduler sizes turns for about three requests in flight when few accounts are
+  // left; the drainer moves this with the request size (3 x its current size).
   c.replay.scheduler.pipeline_events = uint64_t{3} * c.replay.max_batch_events;
   c.wal.dir = c.data_dir;
   return Status::ok();

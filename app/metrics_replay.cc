@@ -52,6 +52,15 @@ void write_replay_metrics(PrometheusText& out, const replay::DrainSnapshot& snap
             snap.concurrency_limit);
   out.gauge("spillway_replay_max_concurrency", "Configured concurrency ceiling.",
             snap.max_concurrency);
+  out.gauge("spillway_replay_request_size_events",
+            "Events of the next downstream request (from the latency target and cost model).",
+            snap.request_events);
+  out.gauge("spillway_replay_request_cost_fixed_seconds",
+            "Learned fixed cost of one downstream request (a in a + b x events).",
+            snap.cost_fixed_ms / 1000.0);
+  out.gauge("spillway_replay_request_cost_per_event_seconds",
+            "Learned cost of one event in a downstream request (b in a + b x events).",
+            snap.cost_per_event_us / 1e6);
   out.gauge("spillway_replay_rate_cap_events_per_second",
             "Drain rate cap in events/s; 0 means no cap.", snap.max_events_per_sec);
   out.gauge("spillway_replay_drain_rate_events_per_second",

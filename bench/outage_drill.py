@@ -8,7 +8,8 @@
      sizes Zipf(s), seeded, one unique messageId per event; each acknowledged id goes to a ledger;
   4. live traffic starts at LIVE_FRAC x C events/s (split in proportion to backlog size);
   5. the fake comes UP with capacity C events/s (capacity_mode delay: a serial server that
-     takes n/C s per batch of n) and spillway drains; the drill waits until the oldest queued
+     takes REQUEST_COST_MS + n/C s per batch of n; --speed-change scales C during the drain)
+     and spillway drains; the drill waits until the oldest queued
      event is younger than the backlog, keeps live traffic going for --tail-s more seconds, then
      stops it and waits for the queue to empty;
   6. zero loss: every acknowledged messageId appears in the delivery log; fairsim.py analyze
@@ -54,7 +55,10 @@ class Drill:
         self.a = a
         self.out = os.path.abspath(a.out)
         self.procs = []
-        self.samples = []  # (t, rss_kb, anon_kb, file_kb, queued_events, drain_per_s)
+        # (t, rss_kb, anon_kb, file_kb, queued_events, drain_per_s, request_events,
+        #  cost_fixed_ms, cost_per_event_us, concurrency_limit, mean_latency_ms)
+        self.samples = []
+        self.latency_sums = None
         self.sampling = True
         self.C = float(a.capacity)
 
@@ -128,11 +132,38 @@ class Drill:
                 kb = {k: int(re.search(k + r":\s+(\d+)", text).group(1))
                       for k in ("VmRSS", "RssAnon", "RssFile")}
                 b = self.backlog()
+                rs = b["drain"]["request_size"]
                 self.samples.append((t, kb["VmRSS"], kb["RssAnon"], kb["RssFile"],
-                                     b["totals"]["events"], b["rates"]["drain_per_s"]))
+                                     b["totals"]["events"], b["rates"]["drain_per_s"],
+                                     rs["events"], rs["cost_fixed_ms"], rs["cost_per_event_us"],
+                                     b["drain"]["concurrency_limit"], self.mean_latency_ms()))
             except Exception:  # the server is stopping
                 pass
             time.sleep(0.5)
+
+    def mean_latency_ms(self):
+        """Mean downstream request latency since the previous sample, from /metrics."""
+        req = urllib.request.Request(self.api + "/metrics")
+        req.add_header("Authorization", "Bearer " + TOKEN)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+        get = lambda k: float(re.search(  # noqa: E731
+            r"^spillway_replay_delivery_latency_seconds_%s(?:\{\})? (\S+)" % k, text,
+            re.M).group(1))
+        now = (get("sum"), get("count"))
+        prev, self.latency_sums = self.latency_sums, now
+        if prev is None or now[1] <= prev[1]:
+            return 0.0
+        return 1000.0 * (now[0] - prev[0]) / (now[1] - prev[1])
+
+    def speed_changes(self, t_up):
+        """--speed-change T:F,...: at T s after the downstream came up, capacity = F x C."""
+        for step in filter(None, self.a.speed_change.split(",")):
+            at, factor = (float(x) for x in step.split(":"))
+            time.sleep(max(0.0, t_up + at - time.time()))
+            http("POST", self.control + "/control", {"capacity": factor * self.C})
+            self.speed_log.append((time.time(), factor * self.C))
+            print("[%s] capacity now %.0f ev/s" % (self.a.policy, factor * self.C), flush=True)
 
     def stop(self, p, timeout=60):
         if p.poll() is None:
@@ -152,6 +183,7 @@ class Drill:
         res = {"policy": a.policy, "capacity": self.C, "accounts": a.accounts,
                "events": a.events, "zipf_s": a.zipf_s, "seed": a.seed,
                "live_rate": a.live_frac * self.C, "live_tick_ms": a.live_tick_ms,
+               "request_cost_ms": a.request_cost_ms, "speed_change": a.speed_change,
                "spillway_args": a.spillway_args}
         self.start_fake()
         self.start_spillway()
@@ -167,8 +199,12 @@ class Drill:
         time.sleep(a.live_lead_s)  # live traffic is already flowing when the downstream returns
         t_up = time.time()
         http("POST", self.control + "/control",
-             {"mode": "up", "capacity": self.C, "capacity_mode": "delay"})
+             {"mode": "up", "capacity": self.C, "capacity_mode": "delay",
+              "request_cost_ms": a.request_cost_ms})
         res["drain_started"] = t_up
+        self.speed_log = [(t_up, self.C)]
+        res["speed_log"] = self.speed_log
+        threading.Thread(target=self.speed_changes, args=(t_up,), daemon=True).start()
         res["drain_wall_s"] = self.wait_backlog_gone(t_up)
         print("[%s] backlog drained after %.1f s" % (a.policy, res["drain_wall_s"]), flush=True)
         time.sleep(a.tail_s)
@@ -210,9 +246,11 @@ class Drill:
             out[name] = {"min": min(all_), "max": max(all_),
                          "drain_min": min(drain), "drain_max": max(drain)}
         with open(os.path.join(self.out, "samples.csv"), "w") as f:
-            f.write("time,rss_kb,rss_anon_kb,rss_file_kb,queued_events,drain_per_s\n")
+            f.write("time,rss_kb,rss_anon_kb,rss_file_kb,queued_events,drain_per_s,"
+                    "request_events,cost_fixed_ms,cost_per_event_us,concurrency_limit,"
+                    "mean_latency_ms\n")
             for s in self.samples:
-                f.write("%.3f,%d,%d,%d,%d,%.1f\n" % s)
+                f.write("%.3f,%d,%d,%d,%d,%.1f,%d,%.3f,%.3f,%d,%.2f\n" % s)
         return out
 
     def cleanup(self):
@@ -282,6 +320,10 @@ def main():
     ap.add_argument("--tail-s", type=float, default=10.0,
                     help="live traffic continues this long after the backlog is gone")
     ap.add_argument("--connections", type=int, default=4, help="loader connections (backlog)")
+    ap.add_argument("--request-cost-ms", type=float, default=5.0,
+                    help="the fake's fixed cost per request (on top of n/C), ms")
+    ap.add_argument("--speed-change", default="",
+                    help="T:F,... capacity becomes F x C at T s after the downstream comes up")
     ap.add_argument("--tls", action="store_true",
                     help="https:// sink: the fake serves test/support/tls/server.pem")
     ap.add_argument("spillway_args", nargs="*", help="extra `spillway serve` flags (after --)")

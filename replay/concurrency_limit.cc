@@ -55,13 +55,26 @@ void ConcurrencyLimit::observe(std::chrono::microseconds latency, size_t cls) {
 
 void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
                                   uint64_t events) {
-  finish();
   const size_t cls = size_class(events);
   const bool good = latency_is_good(latency, cls);
   observe(latency, cls);
+  settle(ticket, good, halved());
+}
+
+// Queueing measured against a cost model is a precise signal, not a loss: step down by one
+// (as TCP Vegas does) instead of halving, so a serial downstream keeps a request waiting behind
+// the one in service instead of idling through round trips at concurrency 1.
+void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
+                                  uint64_t events, std::chrono::microseconds allowed) {
+  observe(latency, size_class(events));
+  settle(ticket, latency <= allowed, limit_ > options_.min_limit ? limit_ - 1 : limit_);
+}
+
+void ConcurrencyLimit::settle(Ticket ticket, bool good, uint32_t reduced) {
+  finish();
   if (ticket < recovery_ticket_) return;
   if (!good) {
-    decrease();
+    decrease(reduced);
     return;
   }
   // One window is about one round trip at the current limit: grow by one per round trip.
@@ -74,12 +87,16 @@ void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds laten
 void ConcurrencyLimit::on_failure(Ticket ticket) {
   finish();
   if (ticket < recovery_ticket_) return;
-  decrease();
+  decrease(halved());
 }
 
-void ConcurrencyLimit::decrease() {
+uint32_t ConcurrencyLimit::halved() const {
   const double reduced = std::floor(limit_ * options_.decrease_factor);
-  limit_ = std::max(options_.min_limit, static_cast<uint32_t>(std::max(0.0, reduced)));
+  return std::max(options_.min_limit, static_cast<uint32_t>(std::max(0.0, reduced)));
+}
+
+void ConcurrencyLimit::decrease(uint32_t reduced) {
+  limit_ = reduced;
   good_in_window_ = 0;
   recovery_ticket_ = next_ticket_;
 }

@@ -43,6 +43,12 @@ class ConcurrencyLimit {
   // A request was sent; pass the ticket to exactly one on_success()/on_failure().
   Ticket on_send();
   void on_success(Ticket ticket, std::chrono::microseconds latency, uint64_t events = 1);
+  // The same, judged against `allowed` (good when latency <= allowed) instead of the baselines:
+  // for a caller with a cost model of the downstream (RequestSize), which excludes queueing
+  // and so does not creep up with it the way a baseline of observed latencies does. A bad
+  // latency steps the limit down by one (errors still halve it).
+  void on_success(Ticket ticket, std::chrono::microseconds latency, uint64_t events,
+                  std::chrono::microseconds allowed);
   // An error, timeout or 429 (including a breaker probe that failed).
   void on_failure(Ticket ticket);
   // Back to min_limit with a fresh window (after the circuit breaker closes). Keeps the baseline.
@@ -57,7 +63,10 @@ class ConcurrencyLimit {
 
  private:
   void finish();
-  void decrease();
+  uint32_t halved() const;  // the limit after a multiplicative decrease
+  void decrease(uint32_t reduced);
+  // Ends a request; a bad one sets the limit to `reduced` (once per episode).
+  void settle(Ticket ticket, bool good, uint32_t reduced);
   static constexpr size_t kSizeClasses = 17;  // 1, 2-3, 4-7, ..., >= 65536 events
   static size_t size_class(uint64_t events);
   bool latency_is_good(std::chrono::microseconds latency, size_t size_class) const;

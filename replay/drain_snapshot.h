@@ -36,6 +36,14 @@ struct DrainSnapshot {
   uint32_t max_concurrency = 0;
   uint32_t in_flight_requests = 0;
   double max_events_per_sec = 0;  // 0 = no cap
+  // Request size (RequestSize): events of the next request, its bounds and target (0 = fixed
+  // size), and the learned cost model a + b·n (0 until the first acknowledged request).
+  uint32_t request_events = 0;
+  uint32_t min_request_events = 0;
+  uint32_t max_request_events = 0;
+  uint32_t target_request_ms = 0;
+  double cost_fixed_ms = 0;
+  double cost_per_event_us = 0;
   double ingest_rate = 0;         // events/s over the last minute
   double drain_rate = 0;          // events/s over the last minute
   uint64_t delivered_total = 0;

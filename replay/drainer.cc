@@ -14,9 +14,17 @@ constexpr std::string_view kMetaPaused = "drain_paused";
 constexpr std::string_view kMetaLimits = "drain_limits";
 // How long draining pauses after a settle (ack) could not be committed.
 constexpr std::chrono::seconds kSettleFailureHold{1};
+// Acknowledged requests before the cost model judges latency for AIMD.
+constexpr uint64_t kModelSamples = 8;
 
 uint64_t seed_of(uint64_t configured) {
   return configured != 0 ? configured : std::random_device{}();
+}
+
+RequestSizeOptions size_options(const ReplayOptions& options) {
+  RequestSizeOptions o = options.request_size;
+  o.max_events = options.max_batch_events;
+  return o;
 }
 
 }  // namespace
@@ -33,6 +41,7 @@ Drainer::Drainer(boost::asio::io_context& io, queue::Wal& wal, Downstream& sink,
       scheduler_(make_scheduler(options.scheduler)),
       builder_(wal.reader(), wal.accounts(), logger),
       limit_(options.concurrency),
+      size_(size_options(options)),
       breaker_(clock, options.breaker, seed_of(options.seed)),
       rate_(clock, options.max_events_per_sec),
       wake_(strand_),
@@ -156,26 +165,13 @@ void Drainer::pump() {
       }
       flight = it->second.get();
     } else {
-      uint64_t room = std::min<uint64_t>(options_.max_batch_events, rate_.available());
-      if (room == 0) {
-        arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
-        return;
-      }
-      std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, options_.max_batch_bytes);
-      if (!built) return;
-      built->id = next_flight_id_++;
-      built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
-      uint64_t events = built->pending.empty() ? 0 : built->pending.front()->items.size();
-      rate_.take(events);
-      batches_ += 1;
-      flight = built.get();
-      uint64_t id = built->id;
-      flights_.emplace(id, std::move(built));
+      flight = build_next(now);
+      if (flight == nullptr) return;
       if (flight->pending.empty()) {  // only damaged events: nothing to send
         finalize(*flight);
         continue;
       }
-      ready_.push_back(id);
+      ready_.push_back(flight->id);
     }
     if (!breaker_.allow()) {
       arm_wake(std::max(breaker_.reopen_at(), now + std::chrono::milliseconds(10)));
@@ -186,6 +182,32 @@ void Drainer::pump() {
   }
 }
 
+// Builds the next request. Its size comes from the cost model (RequestSize); how many are in
+// flight from AIMD (gates_open). nullptr when nothing may or can be sent now.
+Flight* Drainer::build_next(SteadyClock::time_point now) {
+  const uint64_t allowed = rate_.available();
+  const uint64_t room = std::min<uint64_t>(size_.events(), allowed);
+  if (room == 0) {
+    arm_wake(now + std::chrono::duration_cast<SteadyClock::duration>(rate_.time_until(1)));
+    return nullptr;
+  }
+  // A fixed size (target 0) keeps the behaviour from before: every request goes at once.
+  const bool small = size_.adaptive() && 2 * scheduler_->eligible_events() < room;
+  if (small && small_sending_ > 0) return nullptr;  // pumped again when that one completes
+  scheduler_->set_pipeline_events(uint64_t{3} * size_.events());
+  const uint64_t most = std::min<uint64_t>(options_.max_batch_events, allowed);
+  std::unique_ptr<Flight> built = builder_.build(*scheduler_, room, most, options_.max_batch_bytes);
+  if (!built) return nullptr;
+  built->id = next_flight_id_++;
+  built->backoff = Backoff(options_.retry, seed_of(options_.seed) + built->id);
+  built->small = small;
+  rate_.take(built->pending.empty() ? 0 : built->pending.front()->items.size());
+  batches_ += 1;
+  Flight* flight = built.get();
+  flights_.emplace(flight->id, std::move(built));
+  return flight;
+}
+
 void Drainer::send(Flight& flight) {
   SPW_ASSERT(!flight.pending.empty() && !flight.sending);
   flight.sending = true;
@@ -194,10 +216,13 @@ void Drainer::send(Flight& flight) {
   flight.ticket = limit_.on_send();
   flight.sent_at = clock_.steady();
   uint64_t id = flight.id;
+  const bool small = flight.small;
+  small_sending_ += small ? 1 : 0;
   outstanding_.fetch_add(1);  // the sink's callback posts back here, even after stop()
-  sink_.deliver(flight.pending.front(), [this, id](DeliveryResult result) {
-    boost::asio::post(strand_, [this, id, r = std::move(result)]() mutable {
+  sink_.deliver(flight.pending.front(), [this, id, small](DeliveryResult result) {
+    boost::asio::post(strand_, [this, id, small, r = std::move(result)]() mutable {
       outstanding_.fetch_sub(1);
+      small_sending_ -= small ? 1 : 0;
       on_result(id, std::move(r));
     });
   });
@@ -224,9 +249,21 @@ void Drainer::on_result(uint64_t flight_id, DeliveryResult result) {
 }
 
 void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
-  limit_.on_success(flight.ticket,
-                    std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
-                    flight.pending.front()->items.size());
+  const uint64_t events = flight.pending.front()->items.size();
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(result.latency);
+  if (size_.adaptive() && size_.samples() >= kModelSamples) {
+    // AIMD judges queueing against the cost model: a request may wait for about one and a
+    // half requests of the current size ahead of it (one queued behind the one in service
+    // keeps a serial downstream busy across round trips; the half is slack for them).
+    const double allowed_ms = size_.cost_ms(events) + 1.5 * size_.cost_ms(size_.events());
+    limit_.on_success(flight.ticket, latency, events,
+                      std::chrono::microseconds(static_cast<int64_t>(allowed_ms * 1000)));
+  } else {
+    limit_.on_success(flight.ticket, latency, events);
+  }
+  // Completion as this strand sees it: the order in which answers are handled is the order
+  // the cost of each is measured in (RequestSize skips the implausible samples it makes).
+  size_.on_success(events, flight.sent_at, clock_.steady());
   if (breaker_.on_success() == BreakerTransition::kClosed) {
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");
@@ -243,6 +280,7 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
 
 void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
   limit_.on_failure(flight.ticket);
+  size_.on_failure(flight.sent_at, clock_.steady());
   retries_ += 1;
   retries_by_reason_[static_cast<size_t>(classify_retry(result))] += 1;
   if (breaker_.on_failure(result.retry_after) == BreakerTransition::kOpened) {
@@ -273,6 +311,7 @@ void Drainer::on_rejected(Flight& flight, const DeliveryResult& result) {
                     std::chrono::duration_cast<std::chrono::microseconds>(result.latency),
                     flight.pending.front()->items.size());
   (void)breaker_.on_success();
+  size_.on_failure(flight.sent_at, clock_.steady());  // a refusal says little about its cost
   std::shared_ptr<const DeliveryBatch> batch = flight.pending.front();
   flight.pending.pop_front();
   if (batch->items.size() > 1) {

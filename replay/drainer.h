@@ -24,6 +24,7 @@
 #include "replay/drain_stats.h"
 #include "replay/rate_limit.h"
 #include "replay/replay_options.h"
+#include "replay/request_size.h"
 #include "replay/retry_reason.h"
 #include "replay/scheduler.h"
 
@@ -71,6 +72,7 @@ class Drainer {
   void on_commit(std::vector<AccountId> changed);
   void sync_account(AccountId id);
   void pump();
+  Flight* build_next(std::chrono::steady_clock::time_point now);
   bool gates_open(std::chrono::steady_clock::time_point now);
   void send(Flight& flight);
   void on_result(uint64_t flight_id, DeliveryResult result);
@@ -117,6 +119,7 @@ class Drainer {
   std::unique_ptr<Scheduler> scheduler_;
   BatchBuilder builder_;
   ConcurrencyLimit limit_;
+  RequestSize size_;
   CircuitBreaker breaker_;
   RateLimit rate_;
   DrainStats stats_;
@@ -127,6 +130,11 @@ class Drainer {
   std::map<uint64_t, std::unique_ptr<Flight>> flights_;
   std::deque<uint64_t> ready_;  // flights waiting to (re)send, front first
   uint64_t next_flight_id_ = 1;
+  // Small requests (Flight::small) on the wire. While one is, no other small one is built:
+  // each request costs the downstream a fixed part, and a stream of tiny requests of live
+  // events, sent as fast as the concurrency limit allows, spends its capacity on fixed parts
+  // (Nagle's rule). The events that arrive meanwhile go out together when it completes.
+  uint32_t small_sending_ = 0;
   uint64_t retries_ = 0, dead_lettered_ = 0, batches_ = 0;
   std::array<uint64_t, kRetryReasons> retries_by_reason_{};
   Histogram delivery_latency_{Histogram::latency_seconds()};

@@ -102,6 +102,12 @@ DrainSnapshot Drainer::build_snapshot() {
   snap.max_concurrency = options_.concurrency.max_limit;
   snap.in_flight_requests = limit_.in_flight();
   snap.max_events_per_sec = options_.max_events_per_sec;
+  snap.request_events = size_.events();
+  snap.min_request_events = size_.options().min_events;
+  snap.max_request_events = size_.options().max_events;
+  snap.target_request_ms = static_cast<uint32_t>(size_.options().target.count());
+  snap.cost_fixed_ms = size_.fixed_ms();
+  snap.cost_per_event_us = size_.per_event_us();
   snap.ingest_rate = stats_.ingest_rate();
   snap.drain_rate = stats_.drain_rate();
   snap.delivered_total = stats_.delivered_total();

@@ -21,6 +21,8 @@ class FairScheduler final : public Scheduler {
   explicit FairScheduler(uint32_t quantum = 4, uint64_t pipeline_events = 0);
 
   size_t eligible_count() const override { return new_.size + old_.size; }
+  // Takes effect at the next request (turns are computed once per request).
+  void set_pipeline_events(uint64_t events) override { pipeline_events_ = events; }
   uint32_t quantum() const { return quantum_; }
   // Events per turn at weight 1 for the request being filled: at least the quantum.
   uint64_t turn_events() const { return unit_; }

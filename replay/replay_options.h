@@ -6,6 +6,7 @@
 #include "replay/backoff.h"
 #include "replay/circuit_breaker.h"
 #include "replay/concurrency_limit.h"
+#include "replay/request_size.h"
 #include "replay/scheduler_types.h"
 
 namespace spillway::replay {
@@ -13,13 +14,17 @@ namespace spillway::replay {
 // Options of the drain engine. Validated once by app/config.cc.
 struct ReplayOptions {
   SchedulerOptions scheduler;
-  // Bounds of one downstream request. A request carries slices of many accounts, so a small
-  // quantum still makes large requests. Defaults 2,000 events, 4 MiB of payload: with one slice
-  // per account in flight, the last large backlogs drain at about request size / round trip,
-  // and the outage drill needed 2,000 to keep >= 90% of the downstream's capacity busy
-  // (500 gave 89%). Smaller requests suit a downstream with a small request limit.
-  uint32_t max_batch_events = 2000;
+  // Upper bounds of one downstream request; the size itself follows the downstream
+  // (request_size). A request carries slices of many accounts, so a small quantum still makes
+  // large requests. Defaults 2,000 events, 4 MiB of payload. Lower them for a downstream with a
+  // request limit. With request_size.target 0 every request is filled up to these bounds.
+  // 5,000 (2,000 before the size became adaptive): at C = 20,000 events/s a 250 ms request
+  // holds 5,000 events; 2,000 left the 5 ms fixed cost of the drill's receiver at 5%.
+  uint32_t max_batch_events = 5000;
   uint64_t max_batch_bytes = uint64_t{4} << 20;
+  // Request size from a latency target and a learned cost model (request_size.h). Its
+  // max_events is max_batch_events (the Drainer sets it).
+  RequestSizeOptions request_size;
   ConcurrencyOptions concurrency;
   BreakerOptions breaker;
   // Per-request retry delays for retryable failures (exponential, full jitter, capped).

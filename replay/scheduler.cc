@@ -29,6 +29,10 @@ void Scheduler::refresh(Account& a, bool fresh) {
     a.listed = false;
     on_leave(a);
   }
+  // Every change of depth, reservation or eligibility ends here.
+  const uint64_t now = a.listed ? available(a) : 0;
+  eligible_events_ = eligible_events_ - a.counted + now;
+  a.counted = now;
 }
 
 void Scheduler::change_depth(Account& a, uint64_t depth) {
@@ -42,6 +46,7 @@ void Scheduler::set_backlog(AccountId id, uint64_t depth) {
   Account& a = account(id);
   // An account that had nothing queued and nothing in flight was not seen recently.
   const bool fresh = a.depth == 0 && !a.in_flight && !a.open;
+  if ((a.in_flight || a.open) && depth > a.depth) a.arrived += depth - a.depth;
   change_depth(a, depth);
   if (a.listed) on_depth_change(a);
   refresh(a, fresh);
@@ -97,8 +102,13 @@ void Scheduler::complete(AccountId id, uint64_t taken) {
   // is charged only for events it actually sent.
   a.deficit += static_cast<int64_t>(unused);
   on_complete(a, taken);
-  // Still backlogged after its own slice: a continuing account, never a new one.
-  refresh(a, false);
+  // Still backlogged after its own slice: a continuing account, unless the slice took all it
+  // had before it went out. Then it had caught up, and what is queued now arrived meanwhile:
+  // new traffic of an account that was empty, served first like any account that becomes
+  // non-empty (FQ-CoDel's new flows), not after a round of the deep backlogs.
+  const bool caught_up = a.depth > 0 && a.depth <= a.arrived;
+  a.arrived = 0;
+  refresh(a, caught_up);
 }
 
 void Scheduler::set_weight(AccountId id, uint32_t weight) {

@@ -53,8 +53,13 @@ class Scheduler {
   // Every account with events queued, in no particular order. O(accounts).
   std::vector<AccountStatus> backlogged() const;
   uint64_t total_depth() const { return total_depth_; }
+  // Events next() could grant now: the sum of what eligible accounts have not reserved. O(1).
+  uint64_t eligible_events() const { return eligible_events_; }
   // Accounts that next() could grant now (ignoring the global pause).
   virtual size_t eligible_count() const = 0;
+  // Events the policy may aim to have in flight across accounts (the fair policy's turns grow
+  // to a share of it when few accounts are left); follows the request size. Default: ignored.
+  virtual void set_pipeline_events(uint64_t events) { (void)events; }
 
  protected:
   // Per-account books. Policy fields are used by the subclass that needs them.
@@ -67,6 +72,10 @@ class Scheduler {
     bool open = false;       // granted in the request being filled
     bool in_flight = false;  // part of a sealed request, not yet completed
     bool listed = false;     // known to the policy as eligible
+    // Events that arrived while the account had a slice open or in flight: if its slice takes
+    // everything else, the account had caught up, and these are live events of a new burst.
+    uint64_t arrived = 0;
+    uint64_t counted = 0;  // its part of eligible_events_
     // Fair policy: deficit counter, intrusive list links, turn bookkeeping.
     int64_t deficit = 0;
     Account* prev = nullptr;
@@ -120,6 +129,7 @@ class Scheduler {
   DepthHistogram depths_;        // of backlogged accounts (depth includes events in flight)
   std::vector<AccountId> open_;  // accounts granted since the last seal()
   uint64_t total_depth_ = 0;
+  uint64_t eligible_events_ = 0;
   uint64_t in_flight_weight_ = 0;
   uint64_t request_seq_ = 1;
   bool all_paused_ = false;

@@ -75,6 +75,7 @@
     setText($("d-state"), d.state.replace("_", " "));
     setText($("d-policy"), d.policy);
     setText($("d-concurrency"), d.in_flight_requests + " in flight, limit " + d.concurrency_limit + " of " + d.max_concurrency);
+    setText($("d-request-size"), requestSizeText(d.request_size));
     setText($("d-rate"), d.max_events_per_sec > 0 ? fmtInt(d.max_events_per_sec) + " events/s" : "no cap");
     setText($("d-delivered"), fmtInt(d.delivered_total) + " events");
     setText($("d-retries"), fmtInt(d.retries_total) + " / " + fmtInt(d.dead_lettered_total));
@@ -83,6 +84,17 @@
     $("limit-concurrency").placeholder = String(d.max_concurrency);
     limits.rate = d.max_events_per_sec;
     limits.concurrency = d.max_concurrency;
+  }
+
+  // "430 events (target 250 ms; cost 5.1 ms + 340 µs/event)": the size and the model it
+  // came from; a fixed size (target 0) shows its bound only.
+  function requestSizeText(rs) {
+    if (!rs) return "–";
+    if (rs.target_ms === 0) return fmtInt(rs.events) + " events (fixed)";
+    const model = rs.cost_per_event_us > 0
+      ? "; cost " + rs.cost_fixed_ms.toFixed(1) + " ms + " + rs.cost_per_event_us.toFixed(0) + " µs/event"
+      : "";
+    return fmtInt(rs.events) + " events (target " + rs.target_ms + " ms" + model + ")";
   }
 
   function sortAccounts(list) {

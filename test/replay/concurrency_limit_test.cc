@@ -150,5 +150,21 @@ TEST_CASE("ConcurrencyLimit: reset returns to the minimum; new bounds clamp the 
   CHECK(c.limit() == 4);
 }
 
+TEST_CASE("ConcurrencyLimit: judged against an allowed latency, queueing cannot creep in") {
+  ConcurrencyLimit c;
+  // The baseline rule lets latency creep: each sample only a little slower than the last.
+  ConcurrencyLimit creeping;
+  for (int i = 0; i < 200; ++i) {
+    auto t = creeping.on_send();
+    creeping.on_success(t, milliseconds(100 + 2 * i), 100);
+  }
+  CHECK(creeping.limit() > 10);
+  for (int i = 0; i < 200; ++i) {
+    auto t = c.on_send();
+    c.on_success(t, milliseconds(100 + 2 * i), 100, milliseconds(250));
+  }
+  CHECK(c.limit() <= 2);  // past 250 ms every success is a decrease
+}
+
 }  // namespace
 }  // namespace spillway::replay

@@ -228,3 +228,41 @@ TEST_CASE("Drainer: the backlog snapshot counts what was ingested minus what was
   CHECK(snap.delivered_total == 30);
   CHECK(snap.state == "running");
 }
+
+// Live events of caught-up accounts: each request costs the downstream a fixed part, so a
+// trickle of them must not become one tiny request per event as fast as concurrency allows.
+TEST_CASE("Drainer: one small request of live events on the wire at a time") {
+  DrainerFixture f;
+  f.sink.latency = std::chrono::milliseconds(40);
+  f.replay_options.concurrency.min_limit = 8;
+  f.replay_options.concurrency.max_limit = 8;
+  std::vector<AccountId> accounts;
+  for (int i = 0; i < 20; ++i) accounts.push_back(f.create("acct-" + std::to_string(i)));
+  f.start();
+  for (int i = 0; i < 20; ++i) f.fill(accounts[i], "live", 1);  // 20 commits, one event each
+  REQUIRE(f.eventually([&] { return f.sink.count() == 20; }));
+  std::lock_guard<std::mutex> lock(f.sink.mu_);
+  // Each request waited for the one before: at least the sink's latency apart.
+  for (size_t i = 1; i < f.sink.attempts.size(); ++i) {
+    CHECK(f.sink.attempts[i].at - f.sink.attempts[i - 1].at >= std::chrono::milliseconds(35));
+  }
+  CHECK(f.sink.attempts.size() < 20);
+}
+
+TEST_CASE("Drainer: the request size follows the sink's cost and shows in the snapshot") {
+  DrainerFixture f;
+  f.sink.latency = std::chrono::milliseconds(20);
+  f.replay_options.request_size.target = std::chrono::milliseconds(200);
+  AccountId a = f.create("acme");
+  f.fill(a, "acme", 3000);
+  f.start();
+  REQUIRE(f.eventually([&] { return f.total_depth() == 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the snapshot cache
+  auto snap = f.snapshot();
+  // A sink that answers in 20 ms whatever the size looks like a fixed cost only: requests
+  // grow past the first one's 100 events, up to the bound.
+  CHECK(snap.target_request_ms == 200);
+  CHECK(snap.max_request_events == 5000);
+  CHECK(snap.request_events > 100);
+  CHECK(snap.cost_fixed_ms + snap.cost_per_event_us > 0);
+}

@@ -86,6 +86,45 @@ TEST_CASE("FairScheduler: a newly backlogged account is served at the next turn"
   CHECK(*g == Grant{acct(777), 3});
 }
 
+// A caught-up account (its slice took everything it had) whose next events arrive while that
+// slice is in flight: the drainer may tell the scheduler before the slice completes (appended)
+// or after (set_backlog from the account table); either way the account is new again.
+TEST_CASE("FairScheduler: an account that caught up is served first when new events arrive") {
+  FairScheduler s(4);
+  for (uint32_t i = 1; i <= 100; ++i) s.set_backlog(acct(i), kHuge);
+  drain(s, 30, 40);
+  s.appended(acct(777), 2);
+  auto first = fill(s, 40);
+  REQUIRE(first.front() == Grant{acct(777), 2});
+  SUBCASE("events reported while its slice is in flight") {
+    s.appended(acct(777), 3);
+    complete_all(s, first);
+  }
+  SUBCASE("events reported after its slice completed") {
+    complete_all(s, first);
+    s.set_backlog(acct(777), 3);
+  }
+  CHECK(s.new_count() == 1);
+  auto next = s.next(40);
+  REQUIRE(next);
+  CHECK(*next == Grant{acct(777), 3});
+}
+
+TEST_CASE("FairScheduler: an account still behind after its slice is not new again") {
+  FairScheduler s(4);
+  for (uint32_t i = 1; i <= 100; ++i) s.set_backlog(acct(i), kHuge);
+  s.set_backlog(acct(777), 100);
+  auto request = fill(s, 40);
+  while (per_account(request).count(acct(777)) == 0) {
+    complete_all(s, request);
+    request = fill(s, 40);
+  }
+  s.appended(acct(777), 3);  // arrives while 4 of its 100 are in flight
+  complete_all(s, request);
+  CHECK(s.new_count() == 0);
+  CHECK(s.status(acct(777)).depth == 99);
+}
+
 TEST_CASE("FairScheduler: a new account gets one turn of priority, then waits its turn") {
   FairScheduler s(4);
   for (uint32_t i = 1; i <= 5; ++i) s.set_backlog(acct(i), kHuge);

@@ -75,6 +75,17 @@ TEST_CASE("FakeDownstream: capacity in delay mode paces batches at C events/s") 
   CHECK(took < 2s);
 }
 
+TEST_CASE("FakeDownstream: a fixed request cost makes small batches cost more per event") {
+  FakeDownstream f;
+  REQUIRE(f.start().is_ok());
+  REQUIRE(f.control(R"({"capacity":10000,"request_cost_ms":50})").is_ok());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 4; ++i) CHECK(post(f, body_of("b", "a", i * 10, 10))->status == 200);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took >= 190ms);  // 4 x (50 ms + 1 ms); without the fixed cost 4 ms
+  CHECK(took < 2s);
+}
+
 TEST_CASE("FakeDownstream: capacity in throttle mode answers 429 with Retry-After") {
   FakeDownstream f;
   REQUIRE(f.start().is_ok());

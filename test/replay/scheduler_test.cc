@@ -32,6 +32,23 @@ TEST_CASE("Scheduler: make_scheduler builds the configured policy") {
   CHECK(dynamic_cast<FairScheduler&>(*s).quantum() == 9);
 }
 
+TEST_CASE("Scheduler: eligible events are what next() could still grant") {
+  FairScheduler s(4);
+  s.set_backlog(acct(1), 10);
+  s.set_backlog(acct(2), 7);
+  s.set_backlog(acct(3), 5);
+  s.set_paused(acct(3), true);
+  CHECK(s.eligible_events() == 17);
+  auto g = s.next(100);  // open: still eligible for what it has not reserved
+  REQUIRE(g);
+  CHECK(s.eligible_events() == 17 - g->max_events);
+  s.seal();  // in flight: nothing of it is eligible
+  CHECK(s.eligible_events() == (g->account == acct(1) ? 7 : 10));
+  s.complete(g->account, g->max_events);
+  s.set_paused(acct(3), false);
+  CHECK(s.eligible_events() == 17 - g->max_events + 5);
+}
+
 TEST_CASE("Scheduler: books depth, reservations and in-flight state per account") {
   FairScheduler s(4);
   s.set_backlog(acct(1), 10);

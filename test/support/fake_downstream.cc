@@ -377,7 +377,7 @@ FakeDownstream::Admission FakeDownstream::admit(size_t events, const FakeScript&
   std::lock_guard<std::mutex> lock(mu_);
   if (script.capacity_mode == CapacityMode::kDelay) {
     const double start = std::max(now, next_free_s_);
-    const double ready = start + n / c;
+    const double ready = start + script.request_cost_ms / 1000.0 + n / c;
     if ((ready - now) * 1000.0 > static_cast<double>(script.max_delay.count()))
       return {false, 0, std::max(1, static_cast<int>(std::ceil(start - now)))};
     next_free_s_ = ready;

@@ -39,6 +39,8 @@ Status apply_field(FakeScript& s, const std::string& key, const json& v) {
     return bad(key + " must be a non-negative number or is unknown");
   } else if (key == "capacity") {
     s.capacity = v.get<double>();
+  } else if (key == "request_cost_ms") {
+    s.request_cost_ms = v.get<double>();
   } else if (key == "error_status") {
     s.error_status = v.get<int>();
   } else if (key == "retry_after_s") {
@@ -87,6 +89,7 @@ std::string script_to_json(const FakeScript& s) {
             {"reject_marker", s.reject_marker},
             {"capacity", s.capacity},
             {"capacity_mode", s.capacity_mode == CapacityMode::kDelay ? "delay" : "throttle"},
+            {"request_cost_ms", s.request_cost_ms},
             {"max_delay_ms", s.max_delay.count()},
             {"trickle_interval_ms", s.trickle_interval.count()}};
   return j.dump();

@@ -35,6 +35,9 @@ struct FakeScript {
   bool error_retry_after = false;  // kError: send Retry-After: retry_after_s too
   std::string reject_marker;       // batches with an event containing it get 400; "" = off
   double capacity = 0;             // events/s; 0 = unlimited
+  // capacity_mode kDelay: a request of n events holds the server request_cost_ms + n/capacity,
+  // so small requests waste capacity (parse, commit, fsync per request). 0 = per event only.
+  double request_cost_ms = 0;
   CapacityMode capacity_mode = CapacityMode::kDelay;
   std::chrono::milliseconds max_delay{5000};
   std::chrono::milliseconds trickle_interval{1000};
@@ -47,7 +50,8 @@ std::optional<FakeMode> parse_mode(std::string_view name);
 // Applies the fields present in a JSON object to `base` (missing fields keep their value):
 // {"mode":"up|down|error|throttle|hang|reset_after_body|trickle", "error_status":503,
 //  "retry_after_s":1, "error_retry_after":false, "reject_marker":"...", "capacity":2000,
-//  "capacity_mode":"delay|throttle", "max_delay_ms":5000, "trickle_interval_ms":1000}
+//  "capacity_mode":"delay|throttle", "request_cost_ms":5, "max_delay_ms":5000,
+//  "trickle_interval_ms":1000}
 // Errors: kInvalidArgument for bad JSON, unknown keys or bad values.
 Result<FakeScript> apply_script_json(const FakeScript& base, std::string_view json);
 std::string script_to_json(const FakeScript& script);

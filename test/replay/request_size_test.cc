@@ -1,0 +1,169 @@
+#include "replay/request_size.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <random>
+
+namespace spillway::replay {
+namespace {
+
+using std::chrono::milliseconds;
+using Time = RequestSize::TimePoint;
+
+// A downstream that serves one request at a time: a request of n events costs fixed_ms +
+// n / capacity seconds, times a noise factor; requests sent while it is busy wait in its queue.
+class SimulatedDownstream {
+ public:
+  SimulatedDownstream(double fixed_ms, double capacity)
+      : fixed_ms_(fixed_ms), capacity_(capacity) {}
+  void set_capacity(double capacity) { capacity_ = capacity; }
+  void set_noise(double fraction) { noise_ = fraction; }
+
+  // Sends `in_flight` requests back to back (each as soon as one completes) for `requests`
+  // completions, feeding the controller. Returns the mean size of the last quarter.
+  double run(RequestSize& size, int requests, int in_flight = 1) {
+    std::deque<std::pair<uint64_t, Time>> queue;  // (events, sent), served in order
+    double sum = 0;
+    int counted = 0;
+    for (int i = 0; i < requests; ++i) {
+      while (static_cast<int>(queue.size()) < in_flight) queue.emplace_back(size.events(), now_);
+      auto [n, sent] = queue.front();
+      queue.pop_front();
+      free_at_ = std::max(free_at_, sent) + cost(n);
+      now_ = free_at_;
+      size.on_success(n, sent, now_);
+      CHECK(size.events() >= size.options().min_events);
+      CHECK(size.events() <= size.options().max_events);
+      if (i >= requests * 3 / 4) sum += static_cast<double>(n), ++counted;
+    }
+    return sum / counted;
+  }
+
+ private:
+  Time::duration cost(uint64_t n) {
+    const double ms = (fixed_ms_ + 1000.0 * static_cast<double>(n) / capacity_) * factor();
+    return std::chrono::duration_cast<Time::duration>(
+        std::chrono::duration<double, std::milli>(ms));
+  }
+  double factor() {
+    if (noise_ == 0) return 1.0;
+    return std::uniform_real_distribution<double>(1 - noise_, 1 + noise_)(rng_);
+  }
+
+  double fixed_ms_;
+  double capacity_;
+  double noise_ = 0;
+  std::mt19937 rng_{42};
+  Time now_{std::chrono::seconds(1000)};
+  Time free_at_{};
+};
+
+RequestSizeOptions target_ms(int ms) {
+  RequestSizeOptions o;
+  o.target = milliseconds(ms);
+  return o;
+}
+
+TEST_CASE("RequestSize: converges to the size that takes the target time") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 5000);
+  down.set_noise(0.1);
+  // (150 - 5) ms at 0.2 ms per event.
+  CHECK(down.run(size, 200) == doctest::Approx(725).epsilon(0.1));
+  CHECK(size.fixed_ms() == doctest::Approx(5).epsilon(0.6));
+  CHECK(size.per_event_us() == doctest::Approx(200).epsilon(0.05));
+}
+
+TEST_CASE("RequestSize: the size follows the downstream's speed") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 1000);
+  CHECK(down.run(size, 200) == doctest::Approx(145).epsilon(0.1));
+  down.set_capacity(10000);
+  CHECK(down.run(size, 200) == doctest::Approx(1450).epsilon(0.1));
+}
+
+TEST_CASE("RequestSize: reacts to a speed change within a few seconds") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 4000);
+  down.run(size, 200);
+  const double before = size.per_event_us();
+  down.set_capacity(2000);  // halves: about 30 requests of 150 ms is 4.5 s
+  down.run(size, 30);
+  CHECK(size.per_event_us() == doctest::Approx(2 * before).epsilon(0.1));
+  CHECK(size.events() ==
+        doctest::Approx(290 * (size.samples() % 2 == 0 ? 1.15 : 0.85)).epsilon(0.15));
+  down.set_capacity(4000);  // doubles back
+  down.run(size, 30);
+  CHECK(size.per_event_us() == doctest::Approx(before).epsilon(0.1));
+}
+
+TEST_CASE("RequestSize: stays within its bounds at any speed, with noise") {
+  RequestSizeOptions o = target_ms(150);
+  o.min_events = 40;
+  o.max_events = 3000;
+  SimulatedDownstream down(5, 1'000'000);
+  down.set_noise(0.5);
+  RequestSize size(o);
+  CHECK(down.run(size, 100) >= 2500);  // very fast: at the upper bound (dither goes below it)
+  down.set_capacity(50);  // 20 ms per event: the target allows 7 events, the minimum is 40
+  down.set_noise(0.1);    // (with 50% noise the fixed part is too blurred to expect 40 exactly)
+  down.run(size, 100);
+  CHECK(size.events() == 40);
+}
+
+TEST_CASE("RequestSize: a large fixed cost makes requests larger than the target alone") {
+  RequestSizeOptions o = target_ms(150);
+  o.max_events = 2000;
+  RequestSize size(o);
+  SimulatedDownstream down(100, 5000);  // 100 ms per request: 250 events would spend 2/3 on it
+  // The smallest n within 3% of the throughput at 2,000 events: about 1,730.
+  CHECK(down.run(size, 200) == doctest::Approx(1730).epsilon(0.1));
+}
+
+TEST_CASE("RequestSize: requests waiting in the downstream's queue do not shrink the size") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 5000);
+  CHECK(down.run(size, 200, 4) == doctest::Approx(725).epsilon(0.1));
+}
+
+TEST_CASE("RequestSize: an answer observed right after another does not collapse the model") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 5000);
+  down.run(size, 100);
+  const double before = size.per_event_us();
+  // Two answers handled back to back: the second looks as if it cost nothing.
+  const Time t{std::chrono::hours(1)};
+  const auto cost = std::chrono::duration_cast<Time::duration>(
+      std::chrono::duration<double, std::milli>(size.cost_ms(size.events())));
+  size.on_success(size.events(), t, t + cost);
+  size.on_success(size.events(), t, t + cost + milliseconds(1));
+  CHECK(size.per_event_us() == doctest::Approx(before).epsilon(0.1));
+  CHECK(size.events() < 1000);
+}
+
+TEST_CASE("RequestSize: small requests of live events do not move the model") {
+  RequestSize size(target_ms(150));
+  SimulatedDownstream down(5, 5000);
+  down.run(size, 100);
+  const double a = size.fixed_ms();
+  const double b = size.per_event_us();
+  // Charged with the wait for a full request ahead of them, several in a row.
+  Time t{std::chrono::hours(1)};
+  for (int i = 0; i < 5; ++i, t += milliseconds(500)) size.on_success(10, t, t + milliseconds(250));
+  CHECK(size.fixed_ms() == doctest::Approx(a));
+  CHECK(size.per_event_us() == doctest::Approx(b));
+}
+
+TEST_CASE("RequestSize: target 0 is the fixed size of the upper bound") {
+  RequestSizeOptions o = target_ms(0);
+  o.max_events = 2000;
+  RequestSize size(o);
+  SimulatedDownstream down(5, 1000);
+  CHECK(down.run(size, 20) == 2000);
+}
+
+}  // namespace
+}  // namespace spillway::replay
