@@ -14,9 +14,9 @@ class FileAccountStore;
 // Keeps a FileAccountStore in step with its accounts file: load_now() at startup (blocking;
 // the caller refuses to start on an error), then on every SIGHUP a reload that keeps the old
 // set and logs why when the new file is refused. Without a file (empty path) SIGHUP is caught
-// and ignored, so a signal meant for a cluster's nodes never ends one. Lifecycle: construct -> load_now() ->
-// start() -> stop() before the io_context stops. The signal handler runs on an io thread and
-// never blocks it (the store writes complete on the writer thread). Borrows everything.
+// and ignored, so a signal meant for a cluster's nodes never ends one. Lifecycle: construct ->
+// load_now() -> start() -> stop() before the io_context stops. The signal handler runs on an io
+// thread and never blocks it (the store writes complete on the writer thread). Borrows everything.
 class AccountsReloader {
  public:
   AccountsReloader(boost::asio::io_context& ioc, FileAccountStore& store, std::string path,

@@ -87,7 +87,8 @@ class Cursor {
 
   static Result<Cursor> open(MDB_txn* txn, MDB_dbi dbi);
   // Positions at the first key >= `key` (MDB_SET_RANGE) or moves to the next (MDB_NEXT) /
-  // first (MDB_FIRST) / last (MDB_LAST) entry. Returns false at the end; a non-OK Status on failure.
+  // first (MDB_FIRST) / last (MDB_LAST) entry. Returns false at the end; a non-OK Status on
+  // failure.
   Result<bool> seek(std::string_view key);
   Result<bool> next();
   Result<bool> first();

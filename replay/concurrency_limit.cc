@@ -64,8 +64,8 @@ void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds laten
 // Queueing measured against a cost model is a precise signal, not a loss: step down by one
 // (as TCP Vegas does) instead of halving, so a serial downstream keeps a request waiting behind
 // the one in service instead of idling through round trips at concurrency 1.
-void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency,
-                                  uint64_t events, std::chrono::microseconds allowed) {
+void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency, uint64_t events,
+                                  std::chrono::microseconds allowed) {
   observe(latency, size_class(events));
   settle(ticket, latency <= allowed, limit_ > options_.min_limit ? limit_ - 1 : limit_);
 }

@@ -44,8 +44,8 @@ struct DrainSnapshot {
   uint32_t target_request_ms = 0;
   double cost_fixed_ms = 0;
   double cost_per_event_us = 0;
-  double ingest_rate = 0;         // events/s over the last minute
-  double drain_rate = 0;          // events/s over the last minute
+  double ingest_rate = 0;  // events/s over the last minute
+  double drain_rate = 0;   // events/s over the last minute
   uint64_t delivered_total = 0;
   uint64_t retries_total = 0;
   uint64_t dead_lettered_total = 0;

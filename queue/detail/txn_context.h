@@ -16,7 +16,7 @@ class AccountTable;
 namespace dedupe {
 class DedupeIndex;
 }
-}
+}  // namespace spillway::queue
 
 namespace spillway::queue::detail {
 

@@ -93,12 +93,11 @@ TEST_CASE("Config: the request size target and its lower bound") {
   auto d = parse_serve_config({});
   REQUIRE(d.is_ok());
   CHECK(d->replay.request_size.target == std::chrono::milliseconds(250));
-  auto fixed = parse_serve_config({"--drain-target-request-ms", "0", "--drain-min-batch-events",
-                                   "10"});
+  auto fixed =
+      parse_serve_config({"--drain-target-request-ms", "0", "--drain-min-batch-events", "10"});
   REQUIRE(fixed.is_ok());
   CHECK(fixed->replay.request_size.target.count() == 0);
   CHECK(fixed->replay.request_size.min_events == 10);
-  CHECK_FALSE(
-      parse_serve_config({"--drain-min-batch-events", "600", "--drain-batch-events", "500"})
-          .is_ok());
+  CHECK_FALSE(parse_serve_config({"--drain-min-batch-events", "600", "--drain-batch-events", "500"})
+                  .is_ok());
 }
