@@ -4,13 +4,17 @@
 //   A <account> <seq> <crc32c of payload>   an appended event the writer acknowledged
 //   P <account> <seq>                       a settle about to be submitted (may or may not commit)
 //   S <account> <seq>                       a settled (deleted) event the writer acknowledged
-//   K <account> <seq> <key>                 an acknowledged event's idempotency key
+//   K <account> <seq> <key> <ms>            an acknowledged event's idempotency key, and the
+//                                           wall time (ms) before its append was submitted:
+//                                           the index remembers it at least until ms + window
 // The idempotency index seals every 256 keys in steps of 8 KiB, so kills land in the middle
-// of seals, merges and deletions too.
-// It runs until killed. Usage: wal_crash_child DATA_DIR SEED
+// of seals, merges and deletions too; with a short WINDOW_MS, of expiry (whole runs dropped,
+// merges dropping expired keys) as well.
+// It runs until killed. Usage: wal_crash_child DATA_DIR SEED [WINDOW_MS]
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <random>
@@ -18,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/crc32c.h"
 #include "queue/wal.h"
 
@@ -66,6 +71,7 @@ void append_batch(Wal& wal, AccountId account, std::mt19937_64& rng) {
     req.events.push_back({payload, key});
   }
   auto payloads = std::make_shared<std::vector<EventIn>>(req.events);
+  std::string submitted_ms = std::to_string(SystemClock().wall_ms());
   std::promise<void> done;
   wal.writer().append(std::move(req), [&, payloads](Result<AppendResult> r) {
     if (r) {
@@ -77,7 +83,8 @@ void append_batch(Wal& wal, AccountId account, std::mt19937_64& rng) {
                  std::to_string(crc32c((*payloads)[i].payload)) + "\n";
         const std::string& key = (*payloads)[i].idempotency_key;
         if (!key.empty())
-          lines += "K " + std::to_string(account.value) + " " + seq + " " + key + "\n";
+          lines += "K " + std::to_string(account.value) + " " + seq + " " + key + " " +
+                   submitted_ms + "\n";
       }
       emit(lines);
     }
@@ -115,8 +122,8 @@ void settle_some(Wal& wal, AccountId account, std::mt19937_64& rng) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: wal_crash_child DATA_DIR SEED\n");
+  if (argc != 3 && argc != 4) {
+    std::fprintf(stderr, "usage: wal_crash_child DATA_DIR SEED [WINDOW_MS]\n");
     return 2;
   }
   StderrLogger log(LogLevel::kWarn);
@@ -126,6 +133,10 @@ int main(int argc, char** argv) {
   options.map_size = uint64_t{1} << 30;
   options.dedupe_seal_keys = 256;
   options.dedupe_step_bytes = 8192;
+  if (argc == 4) {
+    options.dedupe_window = std::chrono::milliseconds(std::stoll(argv[3]));
+    options.dedupe_seal_interval = options.dedupe_window / 8;
+  }
   auto wal = Wal::open(options, clock, log);
   if (!wal) {
     std::fprintf(stderr, "open failed: %s\n", wal.status().to_string().c_str());
