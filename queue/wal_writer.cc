@@ -48,6 +48,7 @@ class WalWriter::Impl {
   IngestGate gate_{env_, options_};
   dedupe::DedupeIndex dedupe_{env_.tables(), index_options(options_), log_};
   std::chrono::steady_clock::time_point next_index_step_{};
+  bool index_step_failed_ = false;  // then paced even when idle: a failing step must not spin
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -85,7 +86,7 @@ class WalWriter::Impl {
   Status commit_heartbeat();
   void refresh_ingest_gate(bool force);
   void housekeeping();
-  void maintain_index();
+  void maintain_index(bool idle);
   static dedupe::IndexOptions index_options(const WalOptions& o) {
     return {o.dedupe_window.count(), o.dedupe_seal_keys, o.dedupe_seal_interval.count(),
             o.dedupe_step_bytes};
@@ -275,11 +276,16 @@ constexpr auto kIndexStepGap = std::chrono::milliseconds(5);
 }  // namespace
 
 void WalWriter::Impl::run() {
+  bool idle = false;
   for (;;) {
-    // Index maintenance runs between groups; while it has work, wake for it even when idle.
+    // Index maintenance runs between groups; while it has work, wake for it even when idle,
+    // and when the last wait found nothing to commit, do not wait at all.
     std::chrono::milliseconds wait = IngestGate::kFullCheckInterval;
-    if (dedupe_.has_work(clock_.wall_ms())) wait = kIndexStepGap;
+    if (dedupe_.has_work(clock_.wall_ms())) {
+      wait = idle && !index_step_failed_ ? std::chrono::milliseconds(0) : kIndexStepGap;
+    }
     auto group = queue_.take(SteadyClock::now() + wait);
+    idle = group.empty();
     if (group.empty() && queue_.closed()) break;
     housekeeping();
     // Before every group: a fast disk fills a small reserve in less than the full-check
@@ -288,14 +294,15 @@ void WalWriter::Impl::run() {
     // Probe on the timer too: while failed, appends are refused before they reach this thread.
     if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
-    maintain_index();
+    maintain_index(idle);
   }
 }
 
 // Under load the index gets at most a quarter of the writer's time: after a step of d ms the
-// next waits max(kIndexStepGap, 3d). Back to back only while the recent keys are over their
-// bound (appends wait then: memory stays bounded).
-void WalWriter::Impl::maintain_index() {
+// next waits max(kIndexStepGap, 3d). Back to back while the recent keys are over their bound
+// (appends wait then: memory stays bounded), and while no commit is waiting (`idle`: the
+// writer has nothing else to do, and an append that arrives waits for one step at most).
+void WalWriter::Impl::maintain_index(bool idle) {
   if (!sticky().is_ok()) return;
   const int64_t now = clock_.wall_ms();
   dedupe_.tick(now);
@@ -304,7 +311,8 @@ void WalWriter::Impl::maintain_index() {
     index_stats_ = dedupe_.stats();
     index_stats_.busy = index_stats_.busy || dedupe_.has_work(now);
   }
-  if (!dedupe_.must_work() && SteadyClock::now() < next_index_step_) return;
+  bool eager = (idle && !index_step_failed_) || dedupe_.must_work();
+  if (!eager && SteadyClock::now() < next_index_step_) return;
   do {
     if (!dedupe_.has_work(now)) return;
     auto started = SteadyClock::now();
@@ -314,6 +322,7 @@ void WalWriter::Impl::maintain_index() {
         SteadyClock::now() + std::max<SteadyClock::duration>(kIndexStepGap, 3 * took);
     index_step_seconds_.observe(
         std::chrono::duration<double>(SteadyClock::now() - started).count());
+    index_step_failed_ = !s.is_ok();
     if (!s.is_ok()) {
       log_.warn("queue", "idempotency index step failed; retrying", {{"error", s.message()}});
       return;

@@ -108,23 +108,48 @@ const codec::RunInfo* DedupeIndex::run(uint64_t id) const {
 }
 
 Result<std::optional<Seq>> DedupeIndex::find(MDB_txn* txn, const KeyId& id, int64_t now_ms) {
+  auto seqs = find_many(txn, std::span<const KeyId>(&id, 1), now_ms);
+  if (!seqs) return seqs.status();
+  return (*seqs)[0];
+}
+
+Result<std::vector<std::optional<Seq>>> DedupeIndex::find_many(MDB_txn* txn,
+                                                               std::span<const KeyId> ids,
+                                                               int64_t now_ms) {
   const int64_t seen_after = now_ms - options_.window_ms;
-  if (auto e = recent_.find(id); e && e->seen_ms > seen_after) return std::optional<Seq>(e->seq);
+  std::vector<std::optional<Seq>> seqs(ids.size());
+  open_.clear();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (auto e = recent_.find(ids[i]); e && e->seen_ms > seen_after) {
+      seqs[i] = e->seq;
+    } else {
+      open_.push_back(i);
+    }
+  }
   for (const codec::RunInfo& r : runs_) {
-    if (r.max_seen_ms <= seen_after) break;  // newest first: the rest ended their window too
-    auto e = lookup_.find(txn, r, id);
-    if (!e) {
+    if (open_.empty() || r.max_seen_ms <= seen_after) break;  // newest first: the rest expired
+    open_ids_.clear();
+    for (size_t i : open_) open_ids_.push_back(&ids[i]);
+    if (Status s = lookup_.find_many(txn, r, open_ids_, found_); !s.is_ok()) {
       auto now = std::chrono::steady_clock::now();
       if (now >= next_damage_log_) {  // every refused request would log it otherwise
         next_damage_log_ = now + std::chrono::seconds(10);
         log_.error("queue", "idempotency index damaged, refusing keyed ingest (spillway verify)",
-                   {{"error", e.status().message()}});
+                   {{"error", s.message()}});
       }
-      return e.status();
+      return s;
     }
-    if (*e && (*e)->seen_ms > seen_after) return std::optional<Seq>((*e)->seq);
+    size_t still = 0;
+    for (size_t j = 0; j < open_.size(); ++j) {
+      if (found_[j] && found_[j]->seen_ms > seen_after) {
+        seqs[open_[j]] = found_[j]->seq;
+      } else {
+        open_[still++] = open_[j];
+      }
+    }
+    open_.resize(still);
   }
-  return std::optional<Seq>();
+  return seqs;
 }
 
 std::optional<Seq> DedupeIndex::find_recent(const KeyId& id, int64_t now_ms) const {

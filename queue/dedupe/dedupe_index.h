@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "common/logger.h"
@@ -70,6 +71,10 @@ class DedupeIndex {
   // -- Inside a group commit. find: the seq of a copy seen within the window, or nullopt;
   // kCorruption when a run is damaged (the caller refuses the request: fail closed).
   Result<std::optional<Seq>> find(MDB_txn* txn, const KeyId& id, int64_t now_ms);
+  // find for every key of a request at once (one answer per id, in order): each run is probed
+  // for all keys still unanswered, its Bloom blocks prefetched together (RunLookup::find_many).
+  Result<std::vector<std::optional<Seq>>> find_many(MDB_txn* txn, std::span<const KeyId> ids,
+                                                    int64_t now_ms);
   // The seq of a key added by this transaction or still among the recent keys (no run probed).
   std::optional<Seq> find_recent(const KeyId& id, int64_t now_ms) const;
   Status remember(WriteTxn& txn, const KeyEntry& e);
@@ -125,6 +130,10 @@ class DedupeIndex {
   std::unique_ptr<Effects> effects_;  // of the step transaction in flight
   IndexStats stats_;
   std::chrono::steady_clock::time_point next_damage_log_{};
+  // find_many's scratch, kept to spare allocations per request.
+  std::vector<size_t> open_;
+  std::vector<const KeyId*> open_ids_;
+  std::vector<std::optional<KeyEntry>> found_;
 };
 
 }  // namespace spillway::queue::dedupe

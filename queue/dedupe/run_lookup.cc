@@ -44,14 +44,18 @@ Result<std::string_view> RunLookup::bloom_chunk(MDB_txn* txn, const codec::RunIn
   return *bits;
 }
 
-Result<std::optional<KeyEntry>> RunLookup::find(MDB_txn* txn, const codec::RunInfo& run,
-                                                const KeyId& id) {
+Result<const char*> RunLookup::bloom_block(MDB_txn* txn, const codec::RunInfo& run,
+                                           const KeyId& id) {
   uint64_t b = bloom::block_of(id, run.bloom_blocks);
   auto chunk = bloom_chunk(txn, run, static_cast<uint32_t>(b / run.chunk_blocks));
   if (!chunk) return chunk.status();
   uint64_t offset = (b % run.chunk_blocks) * bloom::kBlockBytes;
   if (chunk->size() < offset + bloom::kBlockBytes) return damaged(run, "Bloom chunk too short");
-  if (!bloom::may_contain(chunk->data() + offset, id)) return std::optional<KeyEntry>();
+  return chunk->data() + offset;
+}
+
+Result<std::optional<KeyEntry>> RunLookup::find_in_run(MDB_txn* txn, const codec::RunInfo& run,
+                                                       const KeyId& id) {
   auto cur = Cursor::open(txn, tables_.dedupe_blocks);
   if (!cur) return cur.status();
   auto found = cur->seek(codec::block_key(run.id, id));
@@ -63,6 +67,36 @@ Result<std::optional<KeyEntry>> RunLookup::find(MDB_txn* txn, const codec::RunIn
   auto block = codec::parse_block_value(cur->value());
   if (!block) return damaged(run, block.status().message());
   return find_in_block(*block, id);
+}
+
+Result<std::optional<KeyEntry>> RunLookup::find(MDB_txn* txn, const codec::RunInfo& run,
+                                                const KeyId& id) {
+  auto block = bloom_block(txn, run, id);
+  if (!block) return block.status();
+  if (!bloom::may_contain(*block, id)) return std::optional<KeyEntry>();
+  return find_in_run(txn, run, id);
+}
+
+Status RunLookup::find_many(MDB_txn* txn, const codec::RunInfo& run,
+                            std::span<const KeyId* const> ids,
+                            std::vector<std::optional<KeyEntry>>& found) {
+  found.assign(ids.size(), std::nullopt);
+  blocks_.clear();
+  for (const KeyId* id : ids) {
+    auto block = bloom_block(txn, run, *id);
+    if (!block) return block.status();
+    // A block starts anywhere in its chunk's page, so it may straddle two cache lines.
+    __builtin_prefetch(*block);
+    __builtin_prefetch(*block + bloom::kBlockBytes - 1);
+    blocks_.push_back(*block);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!bloom::may_contain(blocks_[i], *ids[i])) continue;
+    auto e = find_in_run(txn, run, *ids[i]);
+    if (!e) return e.status();
+    found[i] = *e;
+  }
+  return Status::ok();
 }
 
 }  // namespace spillway::queue::dedupe

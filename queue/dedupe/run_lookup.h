@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 #include "queue/dedupe/index_codec.h"
@@ -17,8 +19,8 @@ namespace spillway::queue::dedupe {
 // the one block whose last key is the first >= the key (LMDB's branch pages are the fence
 // index). Nothing is copied into anonymous memory but the answer. The Bloom rows fetched are
 // remembered for the life of one transaction (a group of hundreds of keys probes the same
-// chunks); forget() must be called before that transaction ends, because the bytes die with it.
-// Writer thread only.
+// chunks of a small run); forget() must be called before that transaction ends, because the
+// bytes die with it. Writer thread only.
 class RunLookup {
  public:
   explicit RunLookup(const Tables& tables) : tables_(tables) {}
@@ -28,13 +30,23 @@ class RunLookup {
   // The run's entry for `id`, or nullopt. kCorruption when the run's rows are missing or
   // damaged (a lookup never guesses: the caller refuses the request).
   Result<std::optional<KeyEntry>> find(MDB_txn* txn, const codec::RunInfo& run, const KeyId& id);
+  // The same for many keys: found[i] answers ids[i]. Every key's Bloom block is located and
+  // prefetched before any is tested, so that the cache misses of a batch (one per key and run,
+  // in a filter much larger than the CPU's caches) overlap instead of following one another.
+  Status find_many(MDB_txn* txn, const codec::RunInfo& run, std::span<const KeyId* const> ids,
+                   std::vector<std::optional<KeyEntry>>& found);
   void forget() { bloom_rows_.clear(); }
 
  private:
   Result<std::string_view> bloom_chunk(MDB_txn* txn, const codec::RunInfo& run, uint32_t chunk);
+  Result<const char*> bloom_block(MDB_txn* txn, const codec::RunInfo& run, const KeyId& id);
+  // After a Bloom "maybe": the one block that would hold `id`.
+  Result<std::optional<KeyEntry>> find_in_run(MDB_txn* txn, const codec::RunInfo& run,
+                                              const KeyId& id);
 
   const Tables& tables_;
   std::unordered_map<uint64_t, std::string_view> bloom_rows_;  // run << 24 | chunk
+  std::vector<const char*> blocks_;                            // find_many's scratch
 };
 
 // The entry for `id` in a block, by binary search (entries are sorted by KeyId).

@@ -79,13 +79,18 @@ Result<std::vector<std::optional<Seq>>> look_up_keys(TxnContext& ctx, AccountId 
                                                      const AppendRequest& request) {
   std::vector<std::optional<Seq>> known(request.events.size());
   if (ctx.dedupe == nullptr) return known;
+  std::vector<dedupe::KeyId> ids;
+  std::vector<size_t> keyed;  // the events whose key is ids[j]
   for (size_t i = 0; i < request.events.size(); ++i) {
     const std::string& key = request.events[i].idempotency_key;
     if (key.empty()) continue;
-    auto dup = ctx.dedupe->find(ctx.txn().get(), key_id(account, key), ctx.now_ms);
-    if (!dup) return Status::unavailable("idempotency index unreadable: " + dup.status().message());
-    known[i] = *dup;
+    ids.push_back(key_id(account, key));
+    keyed.push_back(i);
   }
+  if (ids.empty()) return known;
+  auto dups = ctx.dedupe->find_many(ctx.txn().get(), ids, ctx.now_ms);
+  if (!dups) return Status::unavailable("idempotency index unreadable: " + dups.status().message());
+  for (size_t j = 0; j < keyed.size(); ++j) known[keyed[j]] = (*dups)[j];
   return known;
 }
 

@@ -119,6 +119,40 @@ TEST_CASE("DedupeIndex: a key is new again after its window, and expired runs ar
   CHECK(f.append(a, {"{}"}, {"m7"})->duplicates == 1);
 }
 
+TEST_CASE("DedupeIndex: one request mixing keys of old runs, newer runs, recent and new keys") {
+  // A request's keys are probed together, run by run (find_many): each must get its own answer
+  // whichever run, if any, holds it, in any order in the request, across expired runs.
+  WalFixture f;
+  small_index(f);
+  f.options.dedupe_window = std::chrono::minutes(10);
+  AccountId a = f.create("acme");
+  auto old_keys = keys("old", 0, 300);
+  append_keys(f, a, old_keys);
+  REQUIRE(index_reaches(f, [](const dedupe::IndexStats& s) { return s.run_keys >= 256; }));
+  f.clock.advance(std::chrono::minutes(6));
+  auto mid_keys = keys("mid", 0, 300);
+  auto mid_seqs = append_keys(f, a, mid_keys);
+  REQUIRE(index_reaches(f, [](const dedupe::IndexStats& s) { return s.run_keys >= 512; }));
+  auto recent_keys = keys("recent", 0, 20);  // under the seal bound: still in memory
+  auto recent_seqs = append_keys(f, a, recent_keys);
+  f.clock.advance(std::chrono::minutes(5));  // the "old" keys leave the window
+  std::vector<std::string> ks;
+  std::vector<std::optional<uint64_t>> want;
+  for (int i = 0; i < 300; i += 7) {
+    ks.push_back(old_keys[i]), want.push_back(std::nullopt);
+    ks.push_back(mid_keys[i]), want.push_back(mid_seqs[i]);
+    ks.push_back("new" + std::to_string(i)), want.push_back(std::nullopt);
+    if (i < 20) ks.push_back(recent_keys[i]), want.push_back(recent_seqs[i]);
+  }
+  auto r = f.append(a, std::vector<std::string>(ks.size(), "{}"), ks);
+  REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  for (size_t i = 0; i < ks.size(); ++i) {
+    CAPTURE(ks[i]);
+    CHECK(r->outcomes[i].duplicate == want[i].has_value());
+    if (want[i]) CHECK(r->outcomes[i].seq.value == *want[i]);
+  }
+}
+
 TEST_CASE("DedupeIndex: the same key twice in one request is stored once") {
   WalFixture f;
   AccountId a = f.create("acme");
