@@ -6,6 +6,7 @@
 
 #include "queue/account_table.h"
 #include "queue/dedupe/dedupe_index.h"
+#include "queue/dedupe/maintenance_pacer.h"
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/detail/write_op.h"
@@ -47,8 +48,7 @@ class WalWriter::Impl {
   uint32_t next_account_id_ = 1;
   IngestGate gate_{env_, options_};
   dedupe::DedupeIndex dedupe_{env_.tables(), index_options(options_), log_};
-  std::chrono::steady_clock::time_point next_index_step_{};
-  bool index_step_failed_ = false;  // then paced even when idle: a failing step must not spin
+  dedupe::MaintenancePacer index_pacer_;
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -71,7 +71,6 @@ class WalWriter::Impl {
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
   Histogram commit_seconds_{Histogram::latency_seconds()};
   Histogram group_ops_{Histogram::powers_of_two()};
-  Histogram index_step_seconds_{Histogram::latency_seconds()};
 
   void submit(OpPtr op, const std::function<void(Status)>& refuse);
   void run();
@@ -260,9 +259,7 @@ dedupe::IndexStats WalWriter::index_stats() const {
   return impl_->index_stats_;
 }
 
-HistogramCounts WalWriter::index_step_latency() const {
-  return impl_->index_step_seconds_.snapshot();
-}
+HistogramCounts WalWriter::index_step_latency() const { return impl_->index_pacer_.step_latency(); }
 
 }  // namespace spillway::queue
 
@@ -271,19 +268,14 @@ HistogramCounts WalWriter::index_step_latency() const {
 namespace spillway::queue {
 namespace {
 using SteadyClock = std::chrono::steady_clock;
-constexpr auto kIndexStepGap = std::chrono::milliseconds(5);
 // Thread timing uses the real steady clock; the injected Clock stamps events and windows.
 }  // namespace
 
 void WalWriter::Impl::run() {
   bool idle = false;
   for (;;) {
-    // Index maintenance runs between groups; while it has work, wake for it even when idle,
-    // and when the last wait found nothing to commit, do not wait at all.
-    std::chrono::milliseconds wait = IngestGate::kFullCheckInterval;
-    if (dedupe_.has_work(clock_.wall_ms())) {
-      wait = idle && !index_step_failed_ ? std::chrono::milliseconds(0) : kIndexStepGap;
-    }
+    // Index maintenance runs between groups; while it has work, wake for it even when idle.
+    auto wait = index_pacer_.wait(dedupe_, clock_.wall_ms(), idle, IngestGate::kFullCheckInterval);
     auto group = queue_.take(SteadyClock::now() + wait);
     idle = group.empty();
     if (group.empty() && queue_.closed()) break;
@@ -298,10 +290,7 @@ void WalWriter::Impl::run() {
   }
 }
 
-// Under load the index gets at most a quarter of the writer's time: after a step of d ms the
-// next waits max(kIndexStepGap, 3d). Back to back while the recent keys are over their bound
-// (appends wait then: memory stays bounded), and while no commit is waiting (`idle`: the
-// writer has nothing else to do, and an append that arrives waits for one step at most).
+// Between groups: the index's maintenance, paced by MaintenancePacer.
 void WalWriter::Impl::maintain_index(bool idle) {
   if (!sticky().is_ok()) return;
   const int64_t now = clock_.wall_ms();
@@ -311,24 +300,7 @@ void WalWriter::Impl::maintain_index(bool idle) {
     index_stats_ = dedupe_.stats();
     index_stats_.busy = index_stats_.busy || dedupe_.has_work(now);
   }
-  bool eager = (idle && !index_step_failed_) || dedupe_.must_work();
-  if (!eager && SteadyClock::now() < next_index_step_) return;
-  do {
-    if (!dedupe_.has_work(now)) return;
-    auto started = SteadyClock::now();
-    Status s = dedupe_.run_step(env_.get(), now);
-    auto took = SteadyClock::now() - started;
-    next_index_step_ =
-        SteadyClock::now() + std::max<SteadyClock::duration>(kIndexStepGap, 3 * took);
-    index_step_seconds_.observe(
-        std::chrono::duration<double>(SteadyClock::now() - started).count());
-    index_step_failed_ = !s.is_ok();
-    if (!s.is_ok()) {
-      log_.warn("queue", "idempotency index step failed; retrying", {{"error", s.message()}});
-      return;
-    }
-    dedupe_.tick(now);
-  } while (dedupe_.must_work());
+  index_pacer_.run(dedupe_, env_.get(), now, idle, log_);
 }
 
 void WalWriter::Impl::process(std::vector<OpPtr>& group) {
