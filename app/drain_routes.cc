@@ -1,12 +1,12 @@
 #include "app/drain_routes.h"
 
-#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "app/backlog_json.h"
+#include "app/query_params.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "ingest/auth.h"
@@ -41,31 +41,6 @@ bool authorized(const Context& c, const HttpRequest& req, const Responder& respo
       missing ? 401 : 403, missing ? "unauthorized" : "forbidden",
       missing ? "admin token required (Authorization: Bearer ...)" : "wrong admin token"));
   return false;
-}
-
-std::optional<std::string> query_param(const HttpRequest& req, std::string_view name) {
-  std::string_view q = req.query;
-  while (!q.empty()) {
-    std::string_view pair = q.substr(0, q.find('&'));
-    q.remove_prefix(std::min(q.size(), pair.size() + 1));
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-// A positive integer query parameter in [1, max], `fallback` when absent; nullopt when bad.
-std::optional<size_t> count_param(const HttpRequest& req, std::string_view name, size_t fallback,
-                                  size_t max) {
-  auto text = query_param(req, name);
-  if (!text) return fallback;
-  size_t v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < 1 || v > max)
-    return std::nullopt;
-  return v;
 }
 
 std::optional<queue::AccountRecord> find_account(const Context& c, const HttpRequest& req,
