@@ -196,6 +196,7 @@
         const up = n.reachable && n.counted;
         tr.classList.toggle("down", !up);
         tr.title = n.error || "";
+        tr.children[3].classList.toggle("err", !up);  // the error, cut to the cell (full: title)
         setCells(tr, [(n.node || "?") + (n.self ? " (this node)" : ""), n.url || "this node",
           nodeStateText(n), up ? (n.drain || "–").replace("_", " ") : (n.error || ""),
           up ? fmtInt(n.events) : "–", up ? fmtBytes(n.bytes) : "",
