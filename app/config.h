@@ -35,7 +35,8 @@ struct ServeConfig {
   replay::ReplayOptions replay;
   // Tuning of the http:// sink (host, port and target come from --sink).
   replay::HttpDownstreamOptions sink_http;
-  // Serve GET /v1/backlog and /v1/accounts/{name} without the admin token. Default off.
+  // Serve GET /v1/backlog, /v1/cluster/backlog and /v1/accounts/{name} without the admin
+  // token. Default off.
   bool open_reads = false;
   // Per-account series on GET /metrics for this many accounts (deepest first); bounds the
   // label cardinality. Default 20.

@@ -185,7 +185,7 @@
 
   function nodeStateText(n) {
     if (!n.reachable) return "unreachable";
-    if (!n.counted) return "not counted";
+    if (!n.counted) return "listed twice";  // its node id was counted already (docs/http_api.md)
     return n.state || "unknown";
   }
 
@@ -194,9 +194,10 @@
       () => makeCells(9, [4, 5, 6, 7, 8]),
       (tr, n) => {
         const up = n.reachable && n.counted;
-        tr.classList.toggle("down", !up);
+        tr.classList.toggle("down", !n.reachable);
+        tr.classList.toggle("twice", n.reachable && !n.counted);
         tr.title = n.error || "";
-        tr.children[3].classList.toggle("err", !up);  // the error, cut to the cell (full: title)
+        tr.children[3].classList.toggle("err", !n.reachable);  // cut to the cell (full: title)
         setCells(tr, [(n.node || "?") + (n.self ? " (this node)" : ""), n.url || "this node",
           nodeStateText(n), up ? (n.drain || "–").replace("_", " ") : (n.error || ""),
           up ? fmtInt(n.events) : "–", up ? fmtBytes(n.bytes) : "",
@@ -214,10 +215,10 @@
 
   function renderCluster(c) {
     const t = c.totals;
-    const down = c.nodes.filter((n) => !n.reachable || !n.counted).map((n) => n.node || n.url);
+    const down = c.nodes.filter((n) => !n.reachable).map((n) => n.url);
     const summary = $("cluster-summary");
     setText(summary, t.answered + " of " + t.nodes + " nodes answered" +
-      (down.length > 0 ? "; not counted: " + down.join(", ") : ""));
+      (down.length > 0 ? "; unreachable: " + down.join(", ") : ""));
     summary.classList.toggle("err", down.length > 0);
     renderClusterNodes(c.nodes);
     setText($("cluster-answered"), t.answered + " of " + t.nodes + " nodes");

@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_lib import Accounts, Checks, Node, Receiver, basic, request  # noqa: E402
+from cluster_lib import Accounts, Checks, Node, Receiver, basic, free_port, request  # noqa: E402
 
 PEER_TIMEOUT_MS = 800
 
@@ -129,23 +129,29 @@ def not_configured(c, n3):
             s == 404 and b["error"]["code"] == "not_configured", f"{s} {b}")
 
 
-def dashboard(c, root, accounts, n1):
+def dashboard(c, root, common, accounts, n1):
     """Chromium, when installed, renders the page of a node with --open-reads 1 (no token
     dialog): the cluster section is shown with the totals row. Skipped without chromium."""
     chromium = shutil.which("chromium")
     if not chromium:
         print("note: chromium not installed; the page check is skipped")
         return
-    page = Node(root, "page", ["--accounts-file", accounts.path, "--open-reads", "1",
-                               "--cluster-nodes", f"http://127.0.0.1:{n1.port}"]).start()
+    # Its list names itself too (one list shipped to every node): shown once more, muted,
+    # and counted once.
+    port = free_port()
+    page = Node(root, "page", common + ["--open-reads", "1", "--cluster-nodes",
+                               f"http://127.0.0.1:{n1.port},http://127.0.0.1:{port}"]).start(port)
+    ingest(page.port, accounts.keys["acct001"], 2)
     out = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
                           f"--user-data-dir={root}/chromium", "--virtual-time-budget=6000",
                           "--dump-dom", f"http://127.0.0.1:{page.port}/"],
                          capture_output=True, text=True, timeout=120).stdout
     section = out[out.find('id="cluster"'):out.find('id="cluster-accounts"')]
-    c.check("the dashboard shows the cluster section with both nodes",
-            'id="cluster" class="panel" hidden' not in out and "2 of 2 nodes" in section and
-            "n1" in section and "page (this node)" in section, section[:600] or out[-600:])
+    c.check("the dashboard shows the cluster section with both nodes, itself listed twice",
+            'id="cluster" class="panel" hidden' not in out and "3 of 3 nodes" in section and
+            "n1" in section and "page (this node)" in section and "listed twice" in section and
+            'id="cluster-events" data-value="7"' in section,  # n1's 5 and page's 2, once
+            section[:900] or out[-600:])
     page.stop()
 
 
@@ -175,7 +181,7 @@ def main():
             totals_and_accounts(c, n1, k)
             io_thread_free(c, n1)
             not_configured(c, n3)
-            dashboard(c, root, accounts, n1)
+            dashboard(c, root, common, accounts, n1)
             drain_and_stop(c, n1, n2, n3)
             c.check("the aggregating node stops cleanly", n1.stop() == 0)
         finally:
