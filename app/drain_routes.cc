@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "app/admin_auth.h"
 #include "app/backlog_json.h"
 #include "app/query_params.h"
 #include "common/clock.h"
@@ -32,17 +33,6 @@ struct Context {
   SystemClock clock;
 };
 
-// Answers 401/403 and returns false unless the request carries the admin token.
-bool authorized(const Context& c, const HttpRequest& req, const Responder& respond) {
-  Status s = c.token.check(req);
-  if (s.is_ok()) return true;
-  bool missing = s.code() == Status::Code::kNotFound;
-  respond(ingest::error_response(
-      missing ? 401 : 403, missing ? "unauthorized" : "forbidden",
-      missing ? "admin token required (Authorization: Bearer ...)" : "wrong admin token"));
-  return false;
-}
-
 std::optional<queue::AccountRecord> find_account(const Context& c, const HttpRequest& req,
                                                  const Responder& respond) {
   auto rec = c.wal.accounts().find(req.param("name").value_or(""));
@@ -57,7 +47,7 @@ HttpResponse ok_json(const json& j) {
 }
 
 void get_backlog(const Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!c.options.open_reads && !authorized(c, req, respond)) return;
+  if (!c.options.open_reads && !require_admin(c.token, req, respond)) return;
   auto top = count_param(req, "top", 20, 10000);
   std::string sort_text = query_param(req, "sort").value_or("depth");
   BacklogSort sort = sort_text == "age"   ? BacklogSort::kAge
@@ -75,7 +65,7 @@ void get_backlog(const Context& c, const HttpRequest& req, const Responder& resp
 }
 
 void get_account(const Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!c.options.open_reads && !authorized(c, req, respond)) return;
+  if (!c.options.open_reads && !require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   c.drainer.snapshot([&c, respond, rec = *rec](const replay::DrainSnapshot& snap) {
@@ -94,13 +84,13 @@ std::function<void(Status)> answer(Responder respond, json body) {
 }
 
 void drain_pause(Context& c, const HttpRequest& req, const Responder& respond, bool paused) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   c.drainer.set_paused(paused, actor_of(req),
                        answer(respond, {{"success", true}, {"paused", paused}}));
 }
 
 void account_pause(Context& c, const HttpRequest& req, const Responder& respond, bool paused) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   std::string actor = actor_of(req);
@@ -125,7 +115,7 @@ std::optional<json> object_body(const HttpRequest& req, const Responder& respond
 }
 
 void put_limits(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto body = object_body(req, respond);
   if (!body) return;
   const json& rate = (*body)["max_events_per_sec"];
@@ -143,7 +133,7 @@ void put_limits(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void put_weight(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto body = object_body(req, respond);
@@ -162,7 +152,7 @@ void put_weight(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void get_dead(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto limit = count_param(req, "limit", 100, 10000);
@@ -185,7 +175,7 @@ void get_dead(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void move_dead(Context& c, const HttpRequest& req, const Responder& respond, bool requeue) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto limit = count_param(req, "limit", c.options.dead_batch, c.options.dead_batch);
