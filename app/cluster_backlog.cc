@@ -11,26 +11,28 @@ namespace {
 using nlohmann::json;
 
 // The member `key` of an object, or null (a peer of another version may lack a field).
-json field(const json& j, const char* key) {
-  if (!j.is_object()) return nullptr;
+const json& field(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
   auto it = j.find(key);
-  return it != j.end() ? *it : json();
+  return it != j.end() ? *it : kNull;
 }
 
 double number(const json& j, const char* key) {
-  json v = field(j, key);
+  const json& v = field(j, key);
   return v.is_number() ? v.get<double>() : 0;
 }
 
 uint64_t count(const json& j, const char* key) {
-  json v = field(j, key);
+  const json& v = field(j, key);
   return v.is_number() && v.get<double>() > 0 ? v.get<uint64_t>() : 0;
 }
 
 std::string node_id(const NodeReport& r) {
-  json id = field(r.backlog, "node");
-  if (!id.is_string()) id = field(r.node, "node");
-  return id.is_string() ? id.get<std::string>() : std::string();
+  const json& id = field(r.backlog, "node");
+  if (id.is_string()) return id.get<std::string>();
+  const json& fallback = field(r.node, "node");
+  return fallback.is_string() ? fallback.get<std::string>() : std::string();
 }
 
 // One account summed over the nodes that hold it. Copyable.
@@ -49,7 +51,8 @@ struct ClusterSums {
   std::map<std::string, AccountAcross> accounts;
 
   void add(const std::string& id, const json& backlog) {
-    json t = field(backlog, "totals"), r = field(backlog, "rates");
+    const json& t = field(backlog, "totals");
+    const json& r = field(backlog, "rates");
     events += count(t, "events");
     bytes += count(t, "bytes");
     behind += count(t, "accounts_with_backlog");
@@ -58,13 +61,13 @@ struct ClusterSums {
     drain += number(r, "drain_per_s");
     oldest_age_s = std::max(oldest_age_s.is_number() ? oldest_age_s.get<double>() : 0.0,
                             number(t, "oldest_age_s"));
-    json list = field(backlog, "accounts");
+    const json& list = field(backlog, "accounts");
     if (!list.is_array()) return;
     for (const json& a : list) add_account(id, a);
   }
 
   void add_account(const std::string& id, const json& a) {
-    json name = field(a, "name");
+    const json& name = field(a, "name");
     if (!name.is_string()) return;
     AccountAcross& x = accounts[name.get<std::string>()];
     x.depth += count(a, "depth");
@@ -78,7 +81,8 @@ struct ClusterSums {
 };
 
 json node_entry(const NodeReport& r, const std::string& id, bool counted, std::string error) {
-  json t = field(r.backlog, "totals"), rates = field(r.backlog, "rates");
+  const json& t = field(r.backlog, "totals");
+  const json& rates = field(r.backlog, "rates");
   bool reachable = r.backlog.is_object();
   return {{"node", id.empty() ? json() : json(id)},
           {"url", r.url.empty() ? json() : json(r.url)},
