@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_lib import Accounts, Checks, Node, Receiver, basic, free_port, request  # noqa: E402
 
-PEER_TIMEOUT_MS = 800
+PEER_TIMEOUT_MS = 1500
 
 
 def ingest(port, key, count):
@@ -92,7 +92,7 @@ def io_thread_free(c, n1):
     s, _, _ = request(n1.port, "GET", "/healthz")
     secs = time.time() - started
     c.check("while the view waits for a peer, the node's only io thread still serves",
-            s == 200 and secs < 0.3 and not done.is_set(), f"{s} {secs:.3f}s")
+            s == 200 and secs < 0.5 and not done.is_set(), f"{s} {secs:.3f}s")
     done.wait(10)
 
 
