@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace spillway::app {
@@ -26,11 +27,29 @@ httplib::Result send(httplib::Client& c, const std::string& method, const std::s
   return c.Delete(path, body, type);
 }
 
+// httplib's own names ("Connection", "Read") say little to an operator.
+std::string describe(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection:
+      return "connection failed (refused or unreachable)";
+    case httplib::Error::ConnectionTimeout:
+      return "connecting timed out";
+    case httplib::Error::Read:
+      return "no answer (timed out or closed)";
+    case httplib::Error::Write:
+      return "sending the request failed";
+    default:
+      return httplib::to_string(e);
+  }
+}
+
 }  // namespace
 
-AdminClient::AdminClient(const std::string& url, std::string token, std::chrono::seconds timeout)
+AdminClient::AdminClient(const std::string& url, std::string token,
+                         std::chrono::milliseconds timeout)
     : url_(url), token_(std::move(token)), client_(std::make_unique<httplib::Client>(url)) {
-  client_->set_connection_timeout(std::chrono::seconds(3));
+  client_->set_connection_timeout(
+      std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(3)));
   client_->set_read_timeout(timeout);
   client_->set_write_timeout(std::chrono::seconds(30));
   if (!token_.empty()) client_->set_bearer_token_auth(token_);
@@ -49,8 +68,7 @@ ApiReply AdminClient::call(const std::string& method, const std::string& path,
   auto res = send(*client_, method, path, body ? body->dump() : std::string());
   if (!res) {
     reply.exit = kExitUnreachable;
-    reply.error = "cannot reach the server at " + url_ + ": " + httplib::to_string(res.error()) +
-                  " (is `spillway serve` running? use --url)";
+    reply.error = "cannot reach the server at " + url_ + ": " + describe(res.error());
     return reply;
   }
   reply.http_status = res->status;
@@ -70,7 +88,9 @@ ApiReply AdminClient::call(const std::string& method, const std::string& path,
 }
 
 int report_failure(const std::string& command, const ApiReply& reply) {
-  std::cerr << "spillway " << command << ": " << reply.error << "\n";
+  std::cerr << "spillway " << command << ": " << reply.error
+            << (reply.exit == kExitUnreachable ? " (is `spillway serve` running? use --url)" : "")
+            << "\n";
   return reply.exit;
 }
 

@@ -23,12 +23,14 @@ struct ApiReply {
 };
 
 // A blocking HTTP client for the admin API of one server (cpp-httplib), used by the CLI
-// subcommands. Sends `Authorization: Bearer TOKEN` when a token is set. One thread.
+// subcommands and by a node asking its peers (ClusterPeers, never on an io thread). Sends
+// `Authorization: Bearer TOKEN` when a token is set. One thread.
 class AdminClient {
  public:
-  // `url`: http://HOST:PORT. `timeout`: read timeout per call (connect: 3 s).
+  // `url`: http://HOST:PORT. `timeout`: read timeout per call; connecting waits for the
+  // shorter of it and 3 s.
   AdminClient(const std::string& url, std::string token,
-              std::chrono::seconds timeout = std::chrono::seconds(30));
+              std::chrono::milliseconds timeout = std::chrono::seconds(30));
   ~AdminClient();
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;
@@ -44,7 +46,8 @@ class AdminClient {
   std::unique_ptr<httplib::Client> client_;
 };
 
-// Reports a failed reply on stderr as "spillway CMD: ERROR" and returns its exit code.
+// Reports a failed reply on stderr as "spillway CMD: ERROR" (with a hint when no server
+// answered) and returns its exit code.
 int report_failure(const std::string& command, const ApiReply& reply);
 
 // Percent-encodes one path segment (account names are [A-Za-z0-9._-], but be safe).

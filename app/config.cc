@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/client_command.h"
 #include "replay/scheduler.h"
 
 namespace spillway::app {
@@ -72,6 +73,35 @@ std::string default_node_id() {
     id += ok ? *p : '-';
   }
   return id.empty() ? "spillway" : id;
+}
+
+// A peer for --cluster-nodes: http://HOST[:PORT] with nothing after it (the routes asked are
+// fixed). https is refused rather than ignored: the peers' client speaks plain HTTP.
+Status check_peer_url(const std::string& url) {
+  const std::string bad_url = "\"" + url + "\" is not http://HOST:PORT";
+  if (url.rfind("https://", 0) == 0)
+    return Status::invalid_argument(bad_url + " (https is not supported between nodes)");
+  if (url.rfind("http://", 0) != 0) return Status::invalid_argument(bad_url);
+  std::string rest = url.substr(7);
+  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string::npos)
+    return Status::invalid_argument(bad_url);
+  auto colon = rest.rfind(':');
+  bool bracketed_v6 = rest.front() == '[' && rest.back() == ']';
+  if (colon == std::string::npos || bracketed_v6) return Status::ok();
+  auto hp = parse_listen(rest);
+  if (!hp || hp->first.empty() || hp->second == 0) return Status::invalid_argument(bad_url);
+  return Status::ok();
+}
+
+Status set_cluster_nodes(ServeConfig& c, const std::string& list) {
+  auto urls = split_nodes(list);
+  if (urls.empty()) return Status::invalid_argument("expected http://HOST:PORT,...");
+  if (urls.size() > 64) return Status::invalid_argument("at most 64 nodes");
+  for (const auto& url : urls) {
+    if (Status s = check_peer_url(url); !s.is_ok()) return s;
+  }
+  c.cluster_nodes = std::move(urls);
+  return Status::ok();
 }
 
 const std::map<std::string, Setter>& keys() {
@@ -206,6 +236,9 @@ const std::map<std::string, Setter>& keys() {
          return Status::ok();
        }},
       {"accounts-file", text([](ServeConfig& c, const std::string& v) { c.accounts_file = v; })},
+      {"cluster-nodes", set_cluster_nodes},
+      {"cluster-timeout-ms",
+       millis(10, [](ServeConfig& c, auto d) { c.cluster_timeout = d; })},
       {"max-pending-appends",
        integer<unsigned>(1, 1'000'000,
                          [](ServeConfig& c, unsigned n) { c.wal.max_pending_appends = n; })},

@@ -35,7 +35,8 @@ struct ServeConfig {
   replay::ReplayOptions replay;
   // Tuning of the http:// sink (host, port and target come from --sink).
   replay::HttpDownstreamOptions sink_http;
-  // Serve GET /v1/backlog and /v1/accounts/{name} without the admin token. Default off.
+  // Serve GET /v1/backlog, /v1/cluster/backlog and /v1/accounts/{name} without the admin
+  // token. Default off.
   bool open_reads = false;
   // Per-account series on GET /metrics for this many accounts (deepest first); bounds the
   // label cardinality. Default 20.
@@ -50,6 +51,12 @@ struct ServeConfig {
   // and live in the data directory. Set: the file is the only source of credentials and the
   // admin API's account creation is refused.
   std::string accounts_file;
+  // The other nodes of the cluster (http://HOST:PORT each, docs/cluster.md): this node asks
+  // them for GET /v1/cluster/backlog and the dashboard's cluster section, presenting its own
+  // admin token. Empty (default): no cluster view.
+  std::vector<std::string> cluster_nodes;
+  // Bound on each call to a peer; a peer slower than this shows as unreachable. Default 2 s.
+  std::chrono::milliseconds cluster_timeout = std::chrono::seconds(2);
 };
 
 // Reads `serve` arguments ("--key value" or "--key=value"; "--config FILE" names a JSON file

@@ -1,12 +1,13 @@
 #include "app/drain_routes.h"
 
-#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "app/admin_auth.h"
 #include "app/backlog_json.h"
+#include "app/query_params.h"
 #include "common/clock.h"
 #include "common/logger.h"
 #include "ingest/auth.h"
@@ -32,42 +33,6 @@ struct Context {
   SystemClock clock;
 };
 
-// Answers 401/403 and returns false unless the request carries the admin token.
-bool authorized(const Context& c, const HttpRequest& req, const Responder& respond) {
-  Status s = c.token.check(req);
-  if (s.is_ok()) return true;
-  bool missing = s.code() == Status::Code::kNotFound;
-  respond(ingest::error_response(
-      missing ? 401 : 403, missing ? "unauthorized" : "forbidden",
-      missing ? "admin token required (Authorization: Bearer ...)" : "wrong admin token"));
-  return false;
-}
-
-std::optional<std::string> query_param(const HttpRequest& req, std::string_view name) {
-  std::string_view q = req.query;
-  while (!q.empty()) {
-    std::string_view pair = q.substr(0, q.find('&'));
-    q.remove_prefix(std::min(q.size(), pair.size() + 1));
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-// A positive integer query parameter in [1, max], `fallback` when absent; nullopt when bad.
-std::optional<size_t> count_param(const HttpRequest& req, std::string_view name, size_t fallback,
-                                  size_t max) {
-  auto text = query_param(req, name);
-  if (!text) return fallback;
-  size_t v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < 1 || v > max)
-    return std::nullopt;
-  return v;
-}
-
 std::optional<queue::AccountRecord> find_account(const Context& c, const HttpRequest& req,
                                                  const Responder& respond) {
   auto rec = c.wal.accounts().find(req.param("name").value_or(""));
@@ -82,7 +47,7 @@ HttpResponse ok_json(const json& j) {
 }
 
 void get_backlog(const Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!c.options.open_reads && !authorized(c, req, respond)) return;
+  if (!c.options.open_reads && !require_admin(c.token, req, respond)) return;
   auto top = count_param(req, "top", 20, 10000);
   std::string sort_text = query_param(req, "sort").value_or("depth");
   BacklogSort sort = sort_text == "age"   ? BacklogSort::kAge
@@ -100,7 +65,7 @@ void get_backlog(const Context& c, const HttpRequest& req, const Responder& resp
 }
 
 void get_account(const Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!c.options.open_reads && !authorized(c, req, respond)) return;
+  if (!c.options.open_reads && !require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   c.drainer.snapshot([&c, respond, rec = *rec](const replay::DrainSnapshot& snap) {
@@ -119,13 +84,13 @@ std::function<void(Status)> answer(Responder respond, json body) {
 }
 
 void drain_pause(Context& c, const HttpRequest& req, const Responder& respond, bool paused) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   c.drainer.set_paused(paused, actor_of(req),
                        answer(respond, {{"success", true}, {"paused", paused}}));
 }
 
 void account_pause(Context& c, const HttpRequest& req, const Responder& respond, bool paused) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   std::string actor = actor_of(req);
@@ -150,7 +115,7 @@ std::optional<json> object_body(const HttpRequest& req, const Responder& respond
 }
 
 void put_limits(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto body = object_body(req, respond);
   if (!body) return;
   const json& rate = (*body)["max_events_per_sec"];
@@ -168,7 +133,7 @@ void put_limits(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void put_weight(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto body = object_body(req, respond);
@@ -187,7 +152,7 @@ void put_weight(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void get_dead(Context& c, const HttpRequest& req, const Responder& respond) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto limit = count_param(req, "limit", 100, 10000);
@@ -210,7 +175,7 @@ void get_dead(Context& c, const HttpRequest& req, const Responder& respond) {
 }
 
 void move_dead(Context& c, const HttpRequest& req, const Responder& respond, bool requeue) {
-  if (!authorized(c, req, respond)) return;
+  if (!require_admin(c.token, req, respond)) return;
   auto rec = find_account(c, req, respond);
   if (!rec) return;
   auto limit = count_param(req, "limit", c.options.dead_batch, c.options.dead_batch);

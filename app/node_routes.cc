@@ -1,7 +1,5 @@
 #include "app/node_routes.h"
 
-#include <nlohmann/json.hpp>
-
 #include "app/admin_auth.h"
 #include "common/logger.h"
 #include "ingest/ingest_service.h"
@@ -17,13 +15,7 @@ constexpr std::string_view kTag = "node";
 
 void answer(const NodeSources& sources, const ingest::Responder& respond) {
   node_state(sources, [respond](const NodeState& n) {
-    nlohmann::json body = {{"node", n.node},
-                           {"state", n.phase()},
-                           {"depth", n.depth},
-                           {"dead_letters", n.dead_letters},
-                           {"appends_in_flight", n.appends_in_flight},
-                           {"deliveries_in_flight", n.deliveries_in_flight}};
-    respond(ingest::json_response(200, body.dump()));
+    respond(ingest::json_response(200, node_json(n).dump()));
   });
 }
 
@@ -38,17 +30,29 @@ void set_draining(const NodeSources& sources, bool draining) {
 }  // namespace
 
 void node_state(const NodeSources& sources, std::function<void(const NodeState&)> done) {
-  sources.drainer->snapshot([sources, done](const replay::DrainSnapshot& snap) {
-    auto totals = sources.wal->accounts().totals();
-    NodeState n;
-    n.node = sources.node_id;
-    n.draining = sources.ingest->draining();
-    n.appends_in_flight = sources.ingest->appends_in_flight();
-    n.depth = totals.depth;
-    n.dead_letters = totals.dead;
-    n.deliveries_in_flight = snap.in_flight_requests;
-    done(n);
-  });
+  sources.drainer->snapshot(
+      [sources, done](const replay::DrainSnapshot& snap) { done(node_state_of(sources, snap)); });
+}
+
+NodeState node_state_of(const NodeSources& sources, const replay::DrainSnapshot& snap) {
+  auto totals = sources.wal->accounts().totals();
+  NodeState n;
+  n.node = sources.node_id;
+  n.draining = sources.ingest->draining();
+  n.appends_in_flight = sources.ingest->appends_in_flight();
+  n.depth = totals.depth;
+  n.dead_letters = totals.dead;
+  n.deliveries_in_flight = snap.in_flight_requests;
+  return n;
+}
+
+nlohmann::json node_json(const NodeState& n) {
+  return {{"node", n.node},
+          {"state", n.phase()},
+          {"depth", n.depth},
+          {"dead_letters", n.dead_letters},
+          {"appends_in_flight", n.appends_in_flight},
+          {"deliveries_in_flight", n.deliveries_in_flight}};
 }
 
 void add_node_routes(ingest::Router& router, const NodeSources& sources) {

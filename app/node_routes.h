@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/node_state.h"
@@ -18,7 +19,8 @@ class Wal;
 }
 namespace spillway::replay {
 class Drainer;
-}
+struct DrainSnapshot;
+}  // namespace spillway::replay
 
 namespace spillway::app {
 
@@ -34,6 +36,10 @@ struct NodeSources {
 
 // Takes a NodeState on the drainer's strand and hands it to `done` there.
 void node_state(const NodeSources& sources, std::function<void(const NodeState&)> done);
+// The NodeState of this moment, given a drain snapshot just taken.
+NodeState node_state_of(const NodeSources& sources, const replay::DrainSnapshot& snap);
+// The body of GET /v1/node.
+nlohmann::json node_json(const NodeState& state);
 
 // Scale-down (docs/cluster.md), admin token required:
 //   GET    /v1/node        {"node","state":"serving|draining|drained","depth","dead_letters",

@@ -23,6 +23,7 @@ class Drainer;
 namespace spillway::app {
 
 class BackupRunner;
+class ClusterPeers;
 struct NodeSources;
 
 // What the operations routes read. Everything is borrowed and must outlive the router's use.
@@ -51,6 +52,12 @@ void add_dashboard_routes(ingest::Router& router);
 // GET /v1/accounts: every account with its depth, bytes, dead letters, weight and pause flag.
 // Admin token required unless `open_reads`.
 void add_account_list_route(ingest::Router& router, const OpsSources& sources, bool open_reads);
+// GET /v1/cluster/backlog?top=N (1..100, default 20): this node and its --cluster-nodes peers
+// in one view (app/cluster_backlog.h); a peer that does not answer is a row with its error,
+// never a failed request. 404 `not_configured` without peers (`peers` null). Admin token
+// unless `open_reads`. Borrows `node` and `peers`.
+void add_cluster_route(ingest::Router& router, const NodeSources& node, ClusterPeers* peers,
+                       bool open_reads);
 // POST /v1/admin/backup {"dir": ABSOLUTE_PATH}: compacting hot copy of the store into an
 // empty directory, on the runner's thread; one at a time (409 while one runs). Admin token.
 void add_backup_route(ingest::Router& router, const OpsSources& sources, BackupRunner& runner,

@@ -10,6 +10,7 @@
 #include "app/accounts_reloader.h"
 #include "app/admin_token.h"
 #include "app/backup_runner.h"
+#include "app/cluster_peers.h"
 #include "app/config.h"
 #include "app/drain_routes.h"
 #include "app/file_account_store.h"
@@ -58,12 +59,20 @@ std::string address(const std::string& host, uint16_t port) {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+std::unique_ptr<ClusterPeers> make_peers(const ServeConfig& config, const std::string& token) {
+  if (config.cluster_nodes.empty()) return nullptr;
+  return std::make_unique<ClusterPeers>(
+      ClusterPeers::Options{config.cluster_nodes, token, config.cluster_timeout});
+}
+
 // The ingest object graph over an open queue, in dependency order (destroyed in reverse).
 // With --accounts-file the service sees the store through the file (FileAccountStore).
+// `peers` (--cluster-nodes) is here because the admin token it presents is only known here.
 struct IngestWiring {
   IngestWiring(queue::Wal& wal, const ServeConfig& config, const std::string& token,
                const Clock& clock, Logger& log)
-      : admin(token),
+      : peers(make_peers(config, token)),
+        admin(token),
         store(wal),
         file_store(store, wal),
         service(
@@ -73,6 +82,7 @@ struct IngestWiring {
     ingest::add_track_api_routes(router, service);
     ingest::add_admin_routes(router, service, admin);
   }
+  std::unique_ptr<ClusterPeers> peers;  // null without --cluster-nodes
   ingest::AdminToken admin;
   ingest::WalStore store;
   FileAccountStore file_store;
@@ -121,6 +131,7 @@ void add_ops_routes(IngestWiring& ingest, const NodeSources& node, const ingest:
   add_account_list_route(ingest.router, sources, config.open_reads);
   add_backup_route(ingest.router, sources, backup, log);
   add_node_routes(ingest.router, node);
+  add_cluster_route(ingest.router, node, ingest.peers.get(), config.open_reads);
   ingest.router.set_metrics(ingest.service.metrics());
 }
 
@@ -154,6 +165,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   add_ops_routes(ingest, node, server, config, backup);
   AccountsReloader accounts(ioc, ingest.file_store, config.accounts_file, log);
   accounts.start();
+  if (ingest.peers) ingest.peers->start();
   IoThreads threads(ioc);
   auto port = server.start(config.listen_host, config.listen_port);
   if (!port) {
@@ -172,6 +184,7 @@ int serve_until_signal(const ServeConfig& config, queue::Wal& wal, IngestWiring&
   // record what was delivered; then close connections, the store and the threads.
   server.stop_accepting();
   bool drained = drain_in_flight(server, config.shutdown_timeout);
+  if (ingest.peers) ingest.peers->stop();
   replay.stop();
   server.close_all();
   backup.stop();  // a copy in progress reads the store: finish it before closing

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/client_command.h"
+#include "app/cluster_backlog.h"
 #include "app/commands.h"
 #include "app/status_table.h"
 
@@ -16,13 +17,14 @@ std::string backlog_path(const CliArgs& a) {
 // `status --nodes`: one table over the cluster; --json prints {"nodes":[{"url","backlog"}]}.
 int status_across(const std::vector<std::string>& urls, const std::string& token,
                   const CliArgs& a) {
-  std::vector<NodeBacklog> answers;
+  std::vector<NodeReport> answers;
   std::vector<std::string> failed;
   int first_failure = kExitOk;
   for (const auto& url : urls) {
     AdminClient client(url, token, std::chrono::seconds(10));
     ApiReply reply = client.call("GET", backlog_path(a));
-    answers.push_back({url, reply.exit == kExitOk ? reply.body : nlohmann::json()});
+    answers.push_back(
+        {url, reply.exit == kExitOk ? reply.body : nlohmann::json(), nullptr, reply.error});
     if (reply.exit == kExitOk) continue;
     failed.push_back(url);
     if (first_failure == kExitOk) first_failure = reply.exit;
@@ -34,7 +36,7 @@ int status_across(const std::vector<std::string>& urls, const std::string& token
   } else {
     uint64_t top = 20;
     if (auto t = a.option("top"); t && !parse_count("status", "top", *t, top)) return kExitUsage;
-    std::cout << format_cluster_status(answers, top);
+    std::cout << format_cluster_status(cluster_backlog_json(answers, top), top);
   }
   return report_nodes("status", failed, first_failure);
 }

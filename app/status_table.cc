@@ -114,74 +114,52 @@ std::string format_status(const json& backlog) {
 
 namespace {
 
-struct AccountAcross {
-  std::string name;
-  uint64_t depth = 0;
-  double oldest_age_s = 0;
-  std::string nodes;
-};
-
-std::string node_row(const NodeBacklog& n) {
-  if (n.backlog.is_null()) return pad(n.url, 28, false) + " no answer\n";
-  const json& t = n.backlog.value("totals", json::object());
-  std::string id = n.backlog.value("node", "?");
-  return pad(id, 10, false) + " " + pad(n.url, 28, false) + " " +
-         pad(n.backlog.value("drain", json::object()).value("state", "-"), 13, false) +
-         pad(format_count(static_cast<uint64_t>(number(t, "events"))), 14, true) +
-         pad(format_bytes(number(t, "bytes")), 11, true) +
-         pad(format_count(static_cast<uint64_t>(number(t, "accounts_with_backlog"))), 8, true) +
-         "  " + format_duration(t.value("oldest_age_s", json())) + "\n";
+std::string count_of(const json& j, const char* key) {
+  return format_count(static_cast<uint64_t>(number(j, key)));
 }
 
-// Sums each account's backlog over the nodes (an account that moved is behind on several).
-std::vector<AccountAcross> accounts_across(const std::vector<NodeBacklog>& nodes) {
-  std::vector<AccountAcross> out;
-  for (const auto& n : nodes) {
-    if (n.backlog.is_null()) continue;
-    for (const auto& a : n.backlog.value("accounts", json::array())) {
-      std::string name = a.value("name", "");
-      auto it = std::find_if(out.begin(), out.end(), [&](const auto& x) { return x.name == name; });
-      if (it == out.end()) it = out.insert(out.end(), AccountAcross{name, 0, 0, ""});
-      it->depth += static_cast<uint64_t>(number(a, "depth"));
-      it->oldest_age_s = std::max(it->oldest_age_s, number(a, "oldest_age_s"));
-      it->nodes += (it->nodes.empty() ? "" : ",") + n.backlog.value("node", "?");
-    }
+std::string node_row(const json& n) {
+  std::string url = n.value("url", json()).is_string() ? n["url"].get<std::string>() : "(this)";
+  if (!n.value("reachable", false)) return pad(url, 28, false) + " no answer\n";
+  json id = n.value("node", json());
+  json drain = n.value("drain", json());
+  return pad(id.is_string() ? id.get<std::string>() : "?", 10, false) + " " + pad(url, 28, false) +
+         " " + pad(drain.is_string() ? drain.get<std::string>() : "-", 13, false) +
+         pad(count_of(n, "events"), 14, true) + pad(format_bytes(number(n, "bytes")), 11, true) +
+         pad(count_of(n, "accounts_with_backlog"), 8, true) + "  " +
+         format_duration(n.value("oldest_age_s", json())) + "\n";
+}
+
+// "n1,n2": the nodes holding an account's backlog.
+std::string holders(const json& account) {
+  std::string out;
+  for (const auto& n : account.value("nodes", json::array())) {
+    json id = n.value("node", json());
+    out += (out.empty() ? "" : ",") + (id.is_string() ? id.get<std::string>() : "?");
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.depth > b.depth; });
   return out;
 }
 
 }  // namespace
 
-std::string format_cluster_status(const std::vector<NodeBacklog>& nodes, size_t top) {
+std::string format_cluster_status(const json& cluster, size_t top) {
   std::string out = pad("NODE", 10, false) + " " + pad("URL", 28, false) + " " +
                     pad("DRAIN", 13, false) + pad("EVENTS", 14, true) + pad("BYTES", 11, true) +
                     pad("BEHIND", 8, true) + "  OLDEST\n";
-  double events = 0, bytes = 0, oldest = 0;
-  size_t answered = 0;
-  for (const auto& n : nodes) {
-    out += node_row(n);
-    if (n.backlog.is_null()) continue;
-    ++answered;
-    const json& t = n.backlog.value("totals", json::object());
-    events += number(t, "events");
-    bytes += number(t, "bytes");
-    oldest = std::max(oldest, number(t, "oldest_age_s"));
-  }
-  out +=
-      pad("total", 10, false) + " " +
-      pad(std::to_string(answered) + " of " + std::to_string(nodes.size()) + " nodes", 42, false) +
-      pad(format_count(static_cast<uint64_t>(events)), 14, true) +
-      pad(format_bytes(bytes), 11, true) + pad("", 8, true) + "  " +
-      format_duration(answered > 0 ? json(oldest) : json()) + "\n";
-  auto accounts = accounts_across(nodes);
+  for (const auto& n : cluster.value("nodes", json::array())) out += node_row(n);
+  const json& t = cluster.value("totals", json::object());
+  std::string answered = count_of(t, "answered") + " of " + count_of(t, "nodes") + " nodes";
+  out += pad("total", 10, false) + " " + pad(answered, 42, false) +
+         pad(count_of(t, "events"), 14, true) + pad(format_bytes(number(t, "bytes")), 11, true) +
+         pad("", 8, true) + "  " + format_duration(t.value("oldest_age_s", json())) + "\n";
+  const json& accounts = cluster.value("accounts", json::array());
   if (accounts.empty()) return out + "no account is behind\n";
   out += "\n" + pad("ACCOUNT", 24, false) + pad("DEPTH", 14, true) + "  " +
          pad("OLDEST", 9, false) + "NODES\n";
   for (size_t i = 0; i < accounts.size() && i < top; ++i) {
-    const auto& a = accounts[i];
-    out += pad(a.name, 24, false) + pad(format_count(a.depth), 14, true) + "  " +
-           pad(format_duration(json(a.oldest_age_s)), 9, false) + a.nodes + "\n";
+    const json& a = accounts[i];
+    out += pad(a.value("name", ""), 24, false) + pad(count_of(a, "depth"), 14, true) + "  " +
+           pad(format_duration(a.value("oldest_age_s", json())), 9, false) + holders(a) + "\n";
   }
   return out;
 }

@@ -17,10 +17,13 @@ printf '{"version":1,"accounts":[%s]}\n' "$(tail -1 "$DIR/demo.credentials")" \
   > "$DIR/accounts.json"
 export SPILLWAY_ADMIN_TOKEN=${SPILLWAY_ADMIN_TOKEN:-local-cluster-admin-token}
 PIDS=() NODES=()
+# Every node gets the whole list (its own entry is recognised and counted once), so any
+# node's dashboard shows the cluster.
+PEERS=$(for i in $(seq 1 "$N"); do printf 'http://127.0.0.1:%d,' $((8080 + i)); done)
 for i in $(seq 1 "$N"); do
   PORT=$((8080 + i))
   "$BIN" serve --data "$DIR/n$i" --listen "127.0.0.1:$PORT" --node-id "n$i" \
-    --accounts-file "$DIR/accounts.json" 2> "$DIR/n$i.log" &
+    --accounts-file "$DIR/accounts.json" --cluster-nodes "$PEERS" 2> "$DIR/n$i.log" &
   PIDS+=($!)
   spillway_ready_port "$DIR/n$i.log" > /dev/null || { cat "$DIR/n$i.log"; exit 1; }
   NODES+=("127.0.0.1:$PORT")
@@ -36,6 +39,7 @@ for _ in $(seq 1 100); do
 done
 echo "cluster up: HAProxy on 127.0.0.1:8080, nodes ${NODES[*]}"
 echo "admin token: $SPILLWAY_ADMIN_TOKEN (export it for the CLI)"
+echo "dashboard with the cluster view: http://127.0.0.1:8081/"
 grep '^write_key ' "$DIR/demo.credentials"
 echo "try: curl -u WRITE_KEY: -H 'Content-Type: application/json' localhost:8080/v1/batch \\"
 echo "       -d '{\"batch\":[{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"Signed Up\"}]}'"

@@ -1,6 +1,8 @@
 // spillway incident dashboard: polls GET /v1/backlog every 2 s and updates the page in place
 // (no re-render, so nothing flickers). The admin token is asked for once and kept in
-// sessionStorage (this tab only).
+// sessionStorage (this tab only). With --cluster-nodes the node also serves
+// GET /v1/cluster/backlog, and the cluster section shows it; otherwise that route answers 404
+// and the section stays hidden.
 "use strict";
 (function () {
   const POLL_MS = 2000;
@@ -9,6 +11,8 @@
   const TOKEN_KEY = "spillway.adminToken";
   const trend = [];          // {t, events} ring, oldest first
   let inFlight = false;
+  let clusterInFlight = false;
+  let clusterState = "probing";  // "on" once the cluster route answered, "off" after its 404
   let pendingAction = null;  // action to retry once a token is given
   const limits = { rate: 0, concurrency: 1 };  // as last reported by the server
 
@@ -54,7 +58,11 @@
       throw err;
     }
     const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw new ApiError((json.error && json.error.message) || ("HTTP " + res.status));
+    if (!res.ok) {
+      const err = new ApiError((json.error && json.error.message) || ("HTTP " + res.status));
+      err.status = res.status;
+      throw err;
+    }
     return json;
   }
 
@@ -147,6 +155,82 @@
     $("no-backlog").hidden = sorted.length > 0;
   }
 
+  // Keyed rows updated in place, in `items` order: rows whose key is gone are removed.
+  function syncRows(tbody, items, keyOf, make, update) {
+    const rows = new Map();
+    for (const tr of tbody.children) rows.set(tr.dataset.key, tr);
+    items.forEach((item, i) => {
+      const key = keyOf(item);
+      let tr = rows.get(key);
+      if (!tr) { tr = make(); tr.dataset.key = key; }
+      rows.delete(key);
+      update(tr, item);
+      if (tbody.children[i] !== tr) tbody.insertBefore(tr, tbody.children[i] || null);
+    });
+    for (const tr of rows.values()) tr.remove();
+  }
+
+  // A row of `n` cells; the cells listed in `numeric` are right-aligned.
+  function makeCells(n, numeric) {
+    const tr = document.createElement("tr");
+    for (let i = 0; i < n; i++) {
+      const td = document.createElement("td");
+      if (numeric.includes(i)) td.className = "num";
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  function setCells(tr, texts) { texts.forEach((t, i) => setText(tr.children[i], t)); }
+
+  function nodeStateText(n) {
+    if (!n.reachable) return "unreachable";
+    if (!n.counted) return "listed twice";  // its node id was counted already (docs/http_api.md)
+    return n.state || "unknown";
+  }
+
+  function renderClusterNodes(nodes) {
+    syncRows(document.querySelector("#cluster-nodes tbody"), nodes, (n) => n.url || "(self)",
+      () => makeCells(9, [4, 5, 6, 7, 8]),
+      (tr, n) => {
+        const up = n.reachable && n.counted;
+        tr.classList.toggle("down", !n.reachable);
+        tr.classList.toggle("twice", n.reachable && !n.counted);
+        tr.title = n.error || "";
+        tr.children[3].classList.toggle("err", !n.reachable);  // cut to the cell (full: title)
+        setCells(tr, [(n.node || "?") + (n.self ? " (this node)" : ""), n.url || "this node",
+          nodeStateText(n), up ? (n.drain || "–").replace("_", " ") : (n.error || ""),
+          up ? fmtInt(n.events) : "–", up ? fmtBytes(n.bytes) : "",
+          up ? fmtInt(n.accounts_with_backlog) : "", up ? fmtDuration(n.oldest_age_s) : "",
+          up ? fmtRate(n.ingest_per_s) + " / " + fmtRate(n.drain_per_s) : ""]);
+      });
+  }
+
+  function renderClusterAccounts(accounts) {
+    syncRows(document.querySelector("#cluster-accounts tbody"), accounts, (a) => a.name,
+      () => makeCells(5, [1, 2, 3]),
+      (tr, a) => setCells(tr, [a.name, fmtInt(a.depth), fmtDuration(a.oldest_age_s),
+        fmtRate(a.drain_rate) + "/s", a.nodes.map((n) => (n.node || "?") + " " + fmtInt(n.depth)).join(", ")]));
+  }
+
+  function renderCluster(c) {
+    const t = c.totals;
+    const down = c.nodes.filter((n) => !n.reachable).map((n) => n.url);
+    const summary = $("cluster-summary");
+    setText(summary, t.answered + " of " + t.nodes + " nodes answered" +
+      (down.length > 0 ? "; unreachable: " + down.join(", ") : ""));
+    summary.classList.toggle("err", down.length > 0);
+    renderClusterNodes(c.nodes);
+    setText($("cluster-answered"), t.answered + " of " + t.nodes + " nodes");
+    $("cluster-events").dataset.value = t.events;
+    setText($("cluster-events"), fmtInt(t.events));
+    setText($("cluster-bytes"), fmtBytes(t.bytes));
+    setText($("cluster-behind"), fmtInt(t.accounts_with_backlog));
+    setText($("cluster-oldest"), fmtDuration(t.oldest_age_s));
+    setText($("cluster-rates"), fmtRate(t.ingest_per_s) + " / " + fmtRate(t.drain_per_s));
+    renderClusterAccounts(c.accounts);
+  }
+
   function drawTrend() {
     const canvas = $("trend");
     const dpr = window.devicePixelRatio || 1;
@@ -204,6 +288,36 @@
     }
   }
 
+  // Its own poll: a peer that hangs delays GET /v1/cluster/backlog by up to the node's
+  // --cluster-timeout-ms, and must not hold back this node's own numbers.
+  async function pollCluster() {
+    if (clusterInFlight || clusterState === "off") return;
+    clusterInFlight = true;
+    try {
+      const c = await api("GET", "/v1/cluster/backlog?top=50");
+      clusterState = "on";
+      $("cluster").hidden = false;
+      renderCluster(c);
+    } catch (e) {
+      if (e.status === 404) {
+        clusterState = "off";  // no --cluster-nodes on this node: stop asking
+        $("cluster").hidden = true;
+      } else if (clusterState === "on") {
+        setText($("cluster-summary"), "cluster view failed: " + e.message);
+      }
+      if (!(e instanceof ApiError) && !(e instanceof TypeError && /fetch/i.test(e.message))) {
+        setTimeout(() => { throw e; });
+      }
+    } finally {
+      clusterInFlight = false;
+    }
+  }
+
+  function refresh() {
+    poll();
+    pollCluster();
+  }
+
   async function act(method, path, body, done) {
     if (!token()) return askToken(() => act(method, path, body, done));
     try {
@@ -224,7 +338,7 @@
     const next = pendingAction;
     pendingAction = null;
     if (next) next();
-    poll();
+    refresh();
   });
   $("token-button").addEventListener("click", () => askToken());
   $("pause-all").addEventListener("click", () => act("POST", "/v1/drain/pause", undefined, "paused all draining"));
@@ -241,6 +355,6 @@
       "limits set to " + (rate > 0 ? rate + " events/s" : "no rate cap") + ", concurrency " + conc);
   });
   window.addEventListener("resize", drawTrend);
-  poll();
-  setInterval(poll, POLL_MS);
+  refresh();
+  setInterval(refresh, POLL_MS);
 })();

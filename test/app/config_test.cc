@@ -101,3 +101,24 @@ TEST_CASE("Config: the request size target and its lower bound") {
   CHECK_FALSE(parse_serve_config({"--drain-min-batch-events", "600", "--drain-batch-events", "500"})
                   .is_ok());
 }
+
+TEST_CASE("Config: --cluster-nodes takes http://HOST[:PORT] peers and names a bad one") {
+  auto c = parse_serve_config(
+      {"--cluster-nodes", "http://10.0.0.2:8080/,http://n3:8080,http://[::1]:9,http://n4"});
+  REQUIRE(c.is_ok());
+  CHECK(c->cluster_nodes == std::vector<std::string>{"http://10.0.0.2:8080", "http://n3:8080",
+                                                     "http://[::1]:9", "http://n4"});
+  CHECK(c->cluster_timeout == std::chrono::seconds(2));
+  CHECK(parse_serve_config({}).value().cluster_nodes.empty());
+  for (const char* bad : {"10.0.0.2:8080", "http://", "http://n2:0", "http://n2:99999",
+                          "http://n2:80/v1", "http://u@n2:80", "https://n2:443", ","}) {
+    auto r = parse_serve_config({"--cluster-nodes", bad});
+    CAPTURE(bad);
+    REQUIRE(!r.is_ok());
+    CHECK(r.status().message().rfind("--cluster-nodes: ", 0) == 0);
+  }
+  CHECK(parse_serve_config({"--cluster-nodes", "n2:80"}).status().message() ==
+        "--cluster-nodes: \"n2:80\" is not http://HOST:PORT");
+  CHECK(parse_serve_config({"--cluster-timeout-ms", "500"}).value().cluster_timeout ==
+        std::chrono::milliseconds(500));
+}

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "app/client_command.h"
+#include "app/cluster_backlog.h"
 
 namespace spillway::app {
 
@@ -57,8 +58,12 @@ TEST_CASE("status table: a cluster shows each node, the totals and accounts acro
     "totals": {"events": 200, "bytes": 1024, "accounts_with_backlog": 1, "oldest_age_s": 9},
     "drain": {"state": "paused"},
     "accounts": [{"name": "acme", "depth": 200, "oldest_age_s": 9}]})");
-  std::string text = format_cluster_status(
-      {{"http://a:1", n1}, {"http://b:2", n2}, {"http://c:3", nlohmann::json()}}, 20);
+  std::string text =
+      format_cluster_status(cluster_backlog_json({{"http://a:1", n1, nullptr, ""},
+                                                  {"http://b:2", n2, nullptr, ""},
+                                                  {"http://c:3", nullptr, nullptr, "refused"}},
+                                                 20),
+                            20);
   CHECK(text.find("n2         http://b:2                   paused") != std::string::npos);
   CHECK(text.find("http://c:3                   no answer") != std::string::npos);
   CHECK(text.find("total      2 of 3 nodes") != std::string::npos);

@@ -6,12 +6,14 @@
 #include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/clock.h"
 #include "test/replay/sink_fixture.h"
 #include "test/support/capture_logger.h"
 #include "test/support/fake_downstream.h"
+#include "test/support/loopback_listener.h"
 
 namespace spillway::replay {
 namespace {
@@ -35,15 +37,9 @@ class RawServer {
       }
       responder_(req, res);
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    listener_.emplace(server_);
   }
-  ~RawServer() {
-    server_.stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
+  int port() const { return listener_->port(); }
   httplib::Request last() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_;
@@ -54,8 +50,7 @@ class RawServer {
   httplib::Server server_;
   std::mutex mu_;
   httplib::Request last_;
-  int port_ = 0;
-  std::thread thread_;
+  std::optional<test::LoopbackListener> listener_;  // last: stops before the rest goes
 };
 
 // The sink under test, on its own io threads, stopped at the end of the test.
