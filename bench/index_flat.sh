@@ -9,8 +9,10 @@
 # prefilled/fresh ratio of the medians and of each round, and the servers' peak RssAnon.
 # With UNKEYED=1 a third server runs a store with the same backlog and churn but no keys (the
 # backlog's cost apart from the index's).
+# PREFILLED_STORE=DIR copies a store the loader made earlier instead of loading one (the
+# loader takes minutes; a served copy is as good as new: draining is paused, keys are fresh).
 # usage: bench/index_flat.sh [BUILD_DIR]  (env PREFILL_KEYS=20000000 PREFILL_EVENTS=5000000
-#        ROUNDS=5 DURATION=5s CONNECTIONS=64 UNKEYED=0 WARMUP=1)
+#        ROUNDS=5 DURATION=5s CONNECTIONS=64 UNKEYED=0 WARMUP=1 PREFILLED_STORE=)
 set -euo pipefail
 BUILD=${1:-build-bench}
 BIN=$BUILD/app/spillway
@@ -39,7 +41,11 @@ serve() {  # serve NAME: a server on WORK/NAME, draining paused
   admin "http://127.0.0.1:${PORT[$1]}/v1/drain/pause"
 }
 
-"$LOADER" "$WORK/prefilled" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 | tee "$WORK/loader.txt"
+if [ -n "${PREFILLED_STORE:-}" ]; then
+  cp -r "$PREFILLED_STORE" "$WORK/prefilled"
+else
+  "$LOADER" "$WORK/prefilled" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 | tee "$WORK/loader.txt"
+fi
 STORES=(fresh prefilled)
 if [ "$UNKEYED" = 1 ]; then
   "$LOADER" "$WORK/unkeyed" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 unkeyed

@@ -151,8 +151,12 @@ def scale_up(c, root, nodes, lb, client, receiver, names, home, kind):
     share = len(moved) / len(names)
     print(f"scale-up: {len(moved)} of {len(names)} accounts moved ({share:.1%}), "
           f"ideal 1/4 = 25%", flush=True)
+    # What consistent hashing promises is that accounts move only to the new node; the share is
+    # about a quarter, but nginx's ring is built from the nodes' addresses, random ports here,
+    # and with 200 accounts it spread 17-33% over runs (a 25 +- 7.5% bound failed ~2% of runs).
+    # A modulo hash would move ~75%, among the old nodes too: both bounds still catch it.
     c.check("scale-up: about a quarter of the accounts move, all to the new node",
-            0.25 - 0.075 <= share <= 0.25 + 0.075 and to_new, f"{share:.1%}")
+            0.10 <= share <= 0.40 and to_new, f"{share:.1%}")
     return new_lb, now
 
 
