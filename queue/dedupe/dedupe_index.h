@@ -92,6 +92,7 @@ class DedupeIndex {
   Status run_step(MDB_env* env, int64_t now_ms);
 
   IndexStats stats() const;
+  size_t live_runs() const { return runs_.size(); }
 
  private:
   struct Build;

@@ -12,6 +12,17 @@ std::chrono::milliseconds MaintenancePacer::wait(DedupeIndex& index, int64_t now
   return idle && !failed_ ? std::chrono::milliseconds(0) : kStepGap;
 }
 
+MaintenancePacer::SteadyClock::duration MaintenancePacer::gap_after(SteadyClock::duration took,
+                                                                    size_t runs) {
+  SteadyClock::duration gap = 3 * took;
+  if (runs > kRunsStall) {
+    gap = took / 4;
+  } else if (runs > kRunsSlow) {
+    gap = took;
+  }
+  return runs > kRunsSlow ? gap : std::max<SteadyClock::duration>(kStepGap, gap);
+}
+
 void MaintenancePacer::run(DedupeIndex& index, MDB_env* env, int64_t now_ms, bool idle,
                            Logger& log) {
   bool eager = (idle && !failed_) || index.must_work();
@@ -21,7 +32,7 @@ void MaintenancePacer::run(DedupeIndex& index, MDB_env* env, int64_t now_ms, boo
     auto started = SteadyClock::now();
     Status s = index.run_step(env, now_ms);
     auto took = SteadyClock::now() - started;
-    next_step_ = SteadyClock::now() + std::max<SteadyClock::duration>(kStepGap, 3 * took);
+    next_step_ = SteadyClock::now() + gap_after(took, index.live_runs());
     step_seconds_.observe(std::chrono::duration<double>(took).count());
     failed_ = !s.is_ok();
     if (failed_) {

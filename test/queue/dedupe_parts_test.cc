@@ -6,6 +6,7 @@
 #include "queue/dedupe/bloom.h"
 #include "queue/dedupe/entry_source.h"
 #include "queue/dedupe/index_codec.h"
+#include "queue/dedupe/maintenance_pacer.h"
 #include "queue/dedupe/merge_plan.h"
 #include "queue/record_codec.h"
 
@@ -68,6 +69,21 @@ TEST_CASE("bloom: the block rises with the sort order, so runs fill their filter
     prev = b;
   }
   CHECK(bloom::shape_for(200'000'000).chunk_blocks * bloom::kBlockBytes <= bloom::kMaxChunkBytes);
+}
+
+TEST_CASE("maintenance pacing: a quarter of the writer, more as live runs pile up") {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  using P = MaintenancePacer;
+  // Few runs: after a step of d the next waits 3d (a quarter), at least 5 ms.
+  CHECK(P::gap_after(milliseconds(4), 6) == milliseconds(12));
+  CHECK(P::gap_after(microseconds(500), 6) == milliseconds(5));
+  CHECK(P::gap_after(milliseconds(4), P::kRunsSlow) == milliseconds(12));
+  // Ingest outran the merges: half the writer, then four fifths, with no 5 ms floor.
+  CHECK(P::gap_after(milliseconds(4), P::kRunsSlow + 1) == milliseconds(4));
+  CHECK(P::gap_after(microseconds(500), P::kRunsSlow + 1) == microseconds(500));
+  CHECK(P::gap_after(milliseconds(4), P::kRunsStall + 1) == milliseconds(1));
+  CHECK(P::gap_after(milliseconds(4), 200) == milliseconds(1));
 }
 
 TEST_CASE("merge_plan: four runs of one level and bucket merge; other buckets do not mix") {
