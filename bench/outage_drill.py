@@ -148,7 +148,7 @@ class Drill:
         with urllib.request.urlopen(req, timeout=10) as r:
             text = r.read().decode()
         get = lambda k: float(re.search(  # noqa: E731
-            r"^spillway_replay_delivery_latency_seconds_%s(?:\{\})? (\S+)" % k, text,
+            r"^spillway_replay_delivery_latency_seconds_%s(?:\{[^}]*\})? (\S+)" % k, text,
             re.M).group(1))
         now = (get("sum"), get("count"))
         prev, self.latency_sums = self.latency_sums, now

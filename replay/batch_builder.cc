@@ -47,13 +47,12 @@ uint64_t BatchBuilder::take(Flight& flight, DeliveryBatch& batch, AccountId acco
   return events->size();
 }
 
-std::unique_ptr<Flight> BatchBuilder::build(Scheduler& scheduler, uint64_t size,
-                                            uint64_t max_events, uint64_t max_bytes) {
+std::unique_ptr<Flight> BatchBuilder::build(Scheduler& scheduler, uint64_t max_events,
+                                            uint64_t max_bytes) {
   auto flight = std::make_unique<Flight>();
   auto batch = std::make_shared<DeliveryBatch>();
   Budget budget{max_events, max_bytes};
-  const uint64_t stop_at = max_events - std::min(size, max_events);  // budget left at `size`
-  while (budget.events > stop_at && budget.bytes > 0) {
+  while (budget.events > 0 && budget.bytes > 0) {
     std::optional<Grant> grant = scheduler.next(budget.events);
     if (!grant) break;
     uint64_t got = take(*flight, *batch, grant->account, grant->max_events, budget);

@@ -29,12 +29,9 @@ class BatchBuilder {
 
   // Returns a flight with its whole request as the first pending batch, or nullptr when the
   // scheduler granted nothing. Accounts whose grant read no event are completed at once.
-  // Grants are asked for until the request holds `size` events; the last one may take the
-  // account's whole turn, up to max_events in all: when few accounts are left, the fair
-  // scheduler's turns grow to a share of the pipeline, and an account with one slice in flight
-  // drains only as fast as that slice is large.
-  std::unique_ptr<Flight> build(Scheduler& scheduler, uint64_t size, uint64_t max_events,
-                                uint64_t max_bytes);
+  // Grants are asked for until the request holds max_events events or max_bytes bytes; an
+  // account whose turn did not fit continues it in its next request.
+  std::unique_ptr<Flight> build(Scheduler& scheduler, uint64_t max_events, uint64_t max_bytes);
 
  private:
   struct Budget {

@@ -18,7 +18,7 @@ namespace spillway::replay {
 class FairScheduler final : public Scheduler {
  public:
   // pipeline_events 0: every turn is one quantum (plain DRR).
-  explicit FairScheduler(uint32_t quantum = 4, uint64_t pipeline_events = 0);
+  explicit FairScheduler(uint32_t quantum = 1, uint64_t pipeline_events = 0);
 
   size_t eligible_count() const override { return new_.size + old_.size; }
   // Takes effect at the next request (turns are computed once per request).

@@ -19,7 +19,8 @@
 
 namespace spillway::test {
 
-// An in-process downstream: a test-supplied policy answers each batch (after `latency`), and
+// An in-process downstream: a test-supplied policy answers each batch (after `latency` plus
+// `per_event` per event), and
 // every accepted item is recorded in delivery order.
 class FakeSink final : public replay::Downstream {
  public:
@@ -41,7 +42,8 @@ class FakeSink final : public replay::Downstream {
         for (const auto& item : batch->items) delivered.push_back(item);
       }
     }
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, latency);
+    auto timer = std::make_shared<boost::asio::steady_timer>(
+        io_, latency + per_event * static_cast<int64_t>(batch->items.size()));
     timer->async_wait([timer, done = std::move(done), r](boost::system::error_code) { done(r); });
   }
   void stop() override {}
@@ -66,6 +68,7 @@ class FakeSink final : public replay::Downstream {
   std::vector<replay::DeliveryItem> delivered;
   std::vector<Attempt> attempts;
   std::chrono::milliseconds latency{1};
+  std::chrono::microseconds per_event{0};  // added to the latency for each event of a batch
 
  private:
   boost::asio::io_context& io_;

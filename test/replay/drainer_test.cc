@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -265,4 +266,30 @@ TEST_CASE("Drainer: the request size follows the sink's cost and shows in the sn
   CHECK(snap.max_request_events == 5000);
   CHECK(snap.request_events > 100);
   CHECK(snap.cost_fixed_ms + snap.cost_per_event_us > 0);
+}
+
+// When one deep backlog is left, its fair turn is a share of three requests; the request still
+// holds only the size the cost model chose, or every live event queued behind it waits for a
+// request several times the target (1 s at 5,000 events/s on the capacity matrix).
+TEST_CASE("Drainer: a lone deep backlog drains in requests of the chosen size, not its turn") {
+  DrainerFixture f;
+  f.sink.latency = std::chrono::milliseconds(5);
+  f.sink.per_event = std::chrono::microseconds(200);
+  f.replay_options.request_size.target = std::chrono::milliseconds(100);
+  // No efficiency floor: on a loaded machine timing noise moves the fitted fixed part, and the
+  // floor (about 30 a / b) would turn that into size.
+  f.replay_options.request_size.efficiency = 0.5;
+  AccountId a = f.create("acme");
+  f.fill(a, "acme", 12000);
+  f.start();
+  REQUIRE(f.eventually([&] { return f.total_depth() == 0; }, std::chrono::seconds(30)));
+  std::lock_guard<std::mutex> lock(f.sink.mu_);
+  REQUIRE(f.sink.attempts.size() > 5);
+  // (100 - 5) ms / 200 µs = 475 events, +15% dither, and room for a misfit of b by a third; a
+  // whole turn (a share of three requests) was 1,200 and more.
+  size_t largest = 0;
+  for (size_t i = 5; i < f.sink.attempts.size(); ++i) {
+    largest = std::max(largest, f.sink.attempts[i].items);
+  }
+  CHECK(largest <= 900);
 }
