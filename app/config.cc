@@ -142,6 +142,13 @@ const std::map<std::string, Setter>& keys() {
       {"dedupe-step-bytes",
        integer<uint64_t>(uint64_t{8} << 10, uint64_t{64} << 20,
                          [](ServeConfig& c, uint64_t n) { c.wal.dedupe_step_bytes = n; })},
+      {"retain-delivered-s", integer<uint64_t>(0, uint64_t{1} << 32,
+                                               [](ServeConfig& c, uint64_t n) {
+                                                 c.wal.retain_delivered = std::chrono::seconds(n);
+                                               })},
+      {"retain-max-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.wal.retain_max_bytes = n; })},
       {"map-size", integer<uint64_t>(uint64_t{1} << 20, kMaxBytes,
                                      [](ServeConfig& c, uint64_t n) { c.wal.map_size = n; })},
       {"min-free-disk-bytes",

@@ -103,6 +103,7 @@ Status LmdbEnv::open_tables() {
       {"dedupe_runs", &tables_.dedupe_runs},
       {"dedupe_blocks", &tables_.dedupe_blocks},
       {"dedupe_bloom", &tables_.dedupe_bloom},
+      {"retained", &tables_.retained},
   };
   const Named legacy[] = {
       {"dedupe", &tables_.legacy_dedupe},

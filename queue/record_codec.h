@@ -16,7 +16,7 @@
 // change both together and bump kFormatVersion when a layout changes.
 namespace spillway::queue::codec {
 
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr size_t kEventKeySize = 12;     // account u32 BE + seq u64 BE
 inline constexpr size_t kEventHeaderSize = 16;  // version, flags, reserved, crc32c, enqueue_ms
 inline constexpr size_t kMaxAccountName = 128;

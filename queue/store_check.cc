@@ -6,6 +6,7 @@
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
+#include "queue/retain/retained_check.h"
 
 namespace spillway::queue {
 namespace {
@@ -22,8 +23,9 @@ class Checker {
 
   Status run(StoreReport& report) {
     report_ = &report;
-    for (auto step : {&Checker::load_accounts, &Checker::scan_events, &Checker::scan_dead,
-                      &Checker::scan_names, &Checker::scan_keys, &Checker::scan_dedupe}) {
+    for (auto step :
+         {&Checker::load_accounts, &Checker::scan_events, &Checker::scan_dead, &Checker::scan_names,
+          &Checker::scan_keys, &Checker::scan_dedupe, &Checker::scan_retained}) {
       if (Status s = (this->*step)(); !s.is_ok()) return s;
     }
     compare_counters();
@@ -116,6 +118,16 @@ class Checker {
     report_->dedupe_entries = counts.log_rows + counts.run_keys;
     report_->dedupe_runs = counts.runs;
     report_->dedupe_garbage_rows = counts.garbage_rows;
+    return s;
+  }
+
+  Status scan_retained() {
+    retain::RetainedCheckCounts counts;
+    Status s = retain::check_retained(
+        txn_.get(), env_.tables(), [&](uint32_t id) { return accounts_.contains(id); },
+        [&](std::string what) { problem(std::move(what)); }, counts);
+    report_->retained_events = counts.events;
+    report_->retained_bytes = counts.bytes;
     return s;
   }
 

@@ -13,6 +13,7 @@
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
+#include "queue/retain/retained_log.h"
 
 namespace spillway::queue {
 
@@ -48,6 +49,8 @@ class WalWriter::Impl {
   IngestGate gate_{env_, options_};
   dedupe::DedupeIndex dedupe_{env_.tables(), index_options(options_), log_};
   std::chrono::steady_clock::time_point next_index_step_{};
+  retain::RetainedLog retained_{env_.tables(), retain_options(options_), log_};
+  std::chrono::steady_clock::time_point next_retain_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -64,6 +67,7 @@ class WalWriter::Impl {
   std::string refusal_reason_;
   ReaderLag reader_lag_;
   dedupe::IndexStats index_stats_;
+  retain::RetainedStats retained_stats_;
   std::atomic<bool> ingest_refused_{false};
   ReaderWatchdog watchdog_;  // writer thread only
 
@@ -86,6 +90,14 @@ class WalWriter::Impl {
   void refresh_ingest_gate(bool force);
   void housekeeping();
   void maintain_index();
+  void maintain_retention();
+  void publish_retained();
+  static retain::RetainOptions retain_options(const WalOptions& o) {
+    retain::RetainOptions r;
+    r.keep_ms = o.retain_delivered.count();
+    r.max_bytes = o.retain_max_bytes;
+    return r;
+  }
   static dedupe::IndexOptions index_options(const WalOptions& o) {
     return {o.dedupe_window.count(), o.dedupe_seal_keys, o.dedupe_seal_interval.count(),
             o.dedupe_step_bytes};
@@ -126,6 +138,8 @@ Status WalWriter::start() {
   if (Status s = impl_->dedupe_.open(impl_->env_.get(), impl_->clock_.wall_ms()); !s.is_ok()) {
     return s;
   }
+  if (Status s = impl_->retained_.open(impl_->env_.get()); !s.is_ok()) return s;
+  impl_->publish_retained();
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
   impl_->thread_ = std::thread([this] { impl_->run(); });
@@ -259,6 +273,11 @@ dedupe::IndexStats WalWriter::index_stats() const {
   return impl_->index_stats_;
 }
 
+retain::RetainedStats WalWriter::retained_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->retained_stats_;
+}
+
 HistogramCounts WalWriter::index_step_latency() const {
   return impl_->index_step_seconds_.snapshot();
 }
@@ -278,7 +297,8 @@ void WalWriter::Impl::run() {
   for (;;) {
     // Index maintenance runs between groups; while it has work, wake for it even when idle.
     std::chrono::milliseconds wait = IngestGate::kFullCheckInterval;
-    if (dedupe_.has_work(clock_.wall_ms())) wait = kIndexStepGap;
+    if (dedupe_.has_work(clock_.wall_ms()) || retained_.has_work(clock_.wall_ms()))
+      wait = kIndexStepGap;
     auto group = queue_.take(SteadyClock::now() + wait);
     if (group.empty() && queue_.closed()) break;
     housekeeping();
@@ -289,7 +309,28 @@ void WalWriter::Impl::run() {
     if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
     maintain_index();
+    maintain_retention();
   }
+}
+
+// Expiry gets the same share of the writer as index maintenance: after a step of d ms the next
+// waits max(kIndexStepGap, 3d), so ingest keeps at least three quarters while retention sheds.
+void WalWriter::Impl::maintain_retention() {
+  if (!sticky().is_ok() || SteadyClock::now() < next_retain_step_) return;
+  const int64_t now = clock_.wall_ms();
+  if (!retained_.has_work(now)) return;
+  auto started = SteadyClock::now();
+  Status s = retained_.run_step(env_.get(), now);
+  auto took = SteadyClock::now() - started;
+  next_retain_step_ = SteadyClock::now() + std::max<SteadyClock::duration>(kIndexStepGap, 3 * took);
+  if (!s.is_ok())
+    log_.warn("retain", "retention expiry step failed; retrying", {{"error", s.message()}});
+  publish_retained();
+}
+
+void WalWriter::Impl::publish_retained() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  retained_stats_ = retained_.stats();
 }
 
 // Under load the index gets at most a quarter of the writer's time: after a step of d ms the
@@ -363,8 +404,11 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
   // The index learns the fate of the keys it was given: kept, or rolled back.
   if (s.is_ok()) {
     dedupe_.committed();
+    retained_.committed();
+    if (retained_.enabled()) publish_retained();
   } else {
     dedupe_.aborted();
+    retained_.aborted();
   }
   return s;
 }
@@ -403,6 +447,7 @@ void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
   ctx.append_budget = gate_verdict_.append_budget;
   ctx.free_disk = gate_verdict_.free_disk;
   ctx.dedupe = options_.dedupe_window.count() > 0 ? &dedupe_ : nullptr;
+  ctx.retained = retained_.enabled() ? &retained_ : nullptr;
   for (OpPtr& op : group) {
     op->apply(ctx);
     if (ctx.failed()) return;
@@ -459,6 +504,13 @@ void WalWriter::Impl::try_probe() {
 void WalWriter::Impl::refresh_ingest_gate(bool force) {
   gate_verdict_ = gate_.evaluate(SteadyClock::now(), force);
   const std::string& reason = gate_verdict_.reason;
+  // Retention gives the disk back before ingest needs it: once less than one more reserve is
+  // left above the reserve (free pages count, so the rows it deletes end the shedding).
+  const uint64_t reserve = options_.min_free_disk_bytes;
+  if (retained_.set_shedding(!reason.empty() ||
+                             (reserve > 0 && gate_verdict_.append_budget < reserve))) {
+    publish_retained();
+  }
   bool refuse = !reason.empty();
   bool was = ingest_refused_.exchange(refuse);
   if (refuse == was && !refuse) return;  // the common case takes no lock

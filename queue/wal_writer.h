@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "queue/dedupe/dedupe_index.h"
 #include "queue/reader_watchdog.h"
+#include "queue/retain/retained_log.h"
 #include "queue/types.h"
 #include "queue/wal_options.h"
 
@@ -106,6 +107,8 @@ class WalWriter {
   HistogramCounts group_sizes() const;
   // The idempotency index as of the writer's last maintenance round; any thread.
   dedupe::IndexStats index_stats() const;
+  // The retained delivered events as of the writer's last commit or expiry step; any thread.
+  retain::RetainedStats retained_stats() const;
   // Seconds each index maintenance transaction held the writer; for metrics. Any thread.
   HistogramCounts index_step_latency() const;
 

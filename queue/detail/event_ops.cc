@@ -3,6 +3,7 @@
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/record_codec.h"
+#include "queue/retain/retained_log.h"
 
 namespace spillway::queue::detail {
 namespace {
@@ -169,6 +170,10 @@ Status remove_event(TxnContext& ctx, AccountRecord& rec, Seq seq, const DeadIn* 
   if (why != nullptr) {
     if (Status s = move_to_dead(ctx, rec, codec::EventKey{rec.id, seq}, ev, *why); !s.is_ok())
       return s;
+  } else if (ctx.retained != nullptr) {
+    // Kept in the commit that deletes it: a delivered event is either queued or retained.
+    Status s = ctx.retained->keep(ctx.txn(), rec.id, seq, ev.enqueue_ms, ev.payload, ctx.now_ms);
+    if (!s.is_ok()) return ctx.fail(s);
   }
   ctx.on_removed(rec, ev.payload.size());
   Status s = ctx.txn().del(ctx.tables().events, key);

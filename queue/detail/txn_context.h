@@ -16,6 +16,9 @@ class AccountTable;
 namespace dedupe {
 class DedupeIndex;
 }
+namespace retain {
+class RetainedLog;
+}
 }  // namespace spillway::queue
 
 namespace spillway::queue::detail {
@@ -45,6 +48,8 @@ class TxnContext {
   uint64_t free_disk = UINT64_MAX;
   // The idempotency index, owned by the writer (null: deduplication off).
   dedupe::DedupeIndex* dedupe = nullptr;
+  // Keeps delivered events for replay, owned by the writer (null: retention off and empty).
+  retain::RetainedLog* retained = nullptr;
   // Next account id to assign; the writer keeps it across transactions.
   uint32_t next_account_id = 1;
   bool next_account_id_changed = false;
