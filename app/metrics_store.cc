@@ -76,12 +76,33 @@ void write_retention_metrics(PrometheusText& out, const queue::WalWriter& writer
              static_cast<double>(st.not_kept));
 }
 
+// Jobs are few (one per incident), so every job is summed rather than labelled.
+void write_replay_job_metrics(PrometheusText& out, const queue::WalWriter& writer) {
+  uint64_t running = 0, matched = 0, enqueued = 0, delivered = 0;
+  for (const queue::ReplayJob& j : writer.replay_jobs()) {
+    if (j.state != queue::ReplayState::kRunning) continue;
+    running += 1;
+    matched += j.matched;
+    enqueued += j.enqueued;
+    delivered += j.delivered;
+  }
+  out.gauge("spillway_replay_jobs_running", "Replay jobs still enqueueing (GET /v1/replays).",
+            static_cast<double>(running));
+  out.family("spillway_replay_job_events", "gauge",
+             "Events of the running replay jobs: matched, re-enqueued, delivered again.");
+  out.sample("spillway_replay_job_events", {{"stage", "matched"}}, static_cast<double>(matched));
+  out.sample("spillway_replay_job_events", {{"stage", "enqueued"}}, static_cast<double>(enqueued));
+  out.sample("spillway_replay_job_events", {{"stage", "delivered"}},
+             static_cast<double>(delivered));
+}
+
 }  // namespace
 
 void write_store_metrics(PrometheusText& out, queue::Wal& wal, const queue::WalOptions& options) {
   write_commit_metrics(out, wal.writer());
   write_index_metrics(out, wal.writer());
   write_retention_metrics(out, wal.writer());
+  write_replay_job_metrics(out, wal.writer());
   queue::LmdbEnv& env = wal.env();
   queue::MapUsage usage = env.map_usage();
   auto free_pages = env.free_pages();

@@ -104,6 +104,7 @@ Status LmdbEnv::open_tables() {
       {"dedupe_blocks", &tables_.dedupe_blocks},
       {"dedupe_bloom", &tables_.dedupe_bloom},
       {"retained", &tables_.retained},
+      {"replay_jobs", &tables_.replay_jobs},
   };
   const Named legacy[] = {
       {"dedupe", &tables_.legacy_dedupe},

@@ -66,7 +66,9 @@ class Checker {
       auto value = codec::parse_event_value(v);
       // A damaged event is still queued: report it once, and count it like the writer does.
       if (!value) problem(where + ": " + value.status().message());
-      uint64_t size = v.size() > codec::kEventHeaderSize ? v.size() - codec::kEventHeaderSize : 0;
+      uint64_t size = value                                ? value->payload.size()
+                      : v.size() > codec::kEventHeaderSize ? v.size() - codec::kEventHeaderSize
+                                                           : 0;
       Seen& s = seen_[key->account.value];
       if (s.depth == 0) {
         s.head = key->seq.value;

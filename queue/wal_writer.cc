@@ -13,6 +13,7 @@
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
+#include "queue/replay_job/replay_jobs.h"
 #include "queue/retain/retained_log.h"
 
 namespace spillway::queue {
@@ -51,6 +52,8 @@ class WalWriter::Impl {
   std::chrono::steady_clock::time_point next_index_step_{};
   retain::RetainedLog retained_{env_.tables(), retain_options(options_), log_};
   std::chrono::steady_clock::time_point next_retain_step_{};
+  replay_job::ReplayJobs replay_jobs_{env_.tables()};
+  std::chrono::steady_clock::time_point next_replay_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -68,6 +71,7 @@ class WalWriter::Impl {
   ReaderLag reader_lag_;
   dedupe::IndexStats index_stats_;
   retain::RetainedStats retained_stats_;
+  std::vector<ReplayJob> replay_jobs_published_;
   std::atomic<bool> ingest_refused_{false};
   ReaderWatchdog watchdog_;  // writer thread only
 
@@ -92,6 +96,8 @@ class WalWriter::Impl {
   void maintain_index();
   void maintain_retention();
   void publish_retained();
+  void publish_replay_jobs();
+  void step_replays();
   static retain::RetainOptions retain_options(const WalOptions& o) {
     retain::RetainOptions r;
     r.keep_ms = o.retain_delivered.count();
@@ -140,6 +146,8 @@ Status WalWriter::start() {
   }
   if (Status s = impl_->retained_.open(impl_->env_.get()); !s.is_ok()) return s;
   impl_->publish_retained();
+  if (Status s = impl_->replay_jobs_.open(impl_->env_.get()); !s.is_ok()) return s;
+  impl_->publish_replay_jobs();
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
   impl_->thread_ = std::thread([this] { impl_->run(); });
@@ -245,6 +253,24 @@ void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done)
   impl_->submit(std::move(op), refuser(done));
 }
 
+void WalWriter::create_replay(ReplaySpec spec, Done<ReplayJob> done) {
+  auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
+      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done,
+      false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::cancel_replay(uint64_t id, Done<ReplayJob> done) {
+  auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
+      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+std::vector<ReplayJob> WalWriter::replay_jobs() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->replay_jobs_published_;
+}
+
 Status WalWriter::health() const { return impl_->sticky(); }
 
 ReaderLag WalWriter::reader_lag() const {
@@ -290,6 +316,7 @@ namespace spillway::queue {
 namespace {
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kIndexStepGap = std::chrono::milliseconds(5);
+constexpr auto kReplayIdleGap = std::chrono::milliseconds(100);
 // Thread timing uses the real steady clock; the injected Clock stamps events and windows.
 }  // namespace
 
@@ -297,8 +324,10 @@ void WalWriter::Impl::run() {
   for (;;) {
     // Index maintenance runs between groups; while it has work, wake for it even when idle.
     std::chrono::milliseconds wait = IngestGate::kFullCheckInterval;
-    if (dedupe_.has_work(clock_.wall_ms()) || retained_.has_work(clock_.wall_ms()))
+    if (dedupe_.has_work(clock_.wall_ms()) || retained_.has_work(clock_.wall_ms()) ||
+        replay_jobs_.has_running()) {
       wait = kIndexStepGap;
+    }
     auto group = queue_.take(SteadyClock::now() + wait);
     if (group.empty() && queue_.closed()) break;
     housekeeping();
@@ -310,7 +339,30 @@ void WalWriter::Impl::run() {
     if (!group.empty()) process(group);
     maintain_index();
     maintain_retention();
+    step_replays();
   }
+}
+
+// A replay step is an operation of its own: it goes through the same commit (and publication
+// of account records, and the drainer's wake-up) as an append.
+// A job that could not move (its account's queue is full, ingest refused) is retried every
+// kReplayIdleGap instead of every loop, so it does not commit empty transactions back to back.
+void WalWriter::Impl::step_replays() {
+  if (!replay_jobs_.has_running() || !sticky().is_ok()) return;
+  if (SteadyClock::now() < next_replay_step_) return;
+  const std::vector<ReplayJob> before = replay_jobs_.snapshot();
+  std::vector<OpPtr> group;
+  group.push_back(std::make_unique<FunctionOp<Status>>(
+      [](TxnContext& ctx) { return detail::apply_replay_step(ctx); }, [](const Status&) {}, false,
+      0));
+  process(group);
+  const bool moved = replay_jobs_.snapshot() != before;
+  next_replay_step_ = SteadyClock::now() + (moved ? SteadyClock::duration(0) : kReplayIdleGap);
+}
+
+void WalWriter::Impl::publish_replay_jobs() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  replay_jobs_published_ = replay_jobs_.snapshot();
 }
 
 // Expiry gets the same share of the writer as index maintenance: after a step of d ms the next
@@ -406,9 +458,11 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
     dedupe_.committed();
     retained_.committed();
     if (retained_.enabled()) publish_retained();
+    if (replay_jobs_.committed()) publish_replay_jobs();
   } else {
     dedupe_.aborted();
     retained_.aborted();
+    replay_jobs_.aborted();
   }
   return s;
 }
@@ -448,6 +502,7 @@ void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
   ctx.free_disk = gate_verdict_.free_disk;
   ctx.dedupe = options_.dedupe_window.count() > 0 ? &dedupe_ : nullptr;
   ctx.retained = retained_.enabled() ? &retained_ : nullptr;
+  ctx.replay_jobs = &replay_jobs_;
   for (OpPtr& op : group) {
     op->apply(ctx);
     if (ctx.failed()) return;

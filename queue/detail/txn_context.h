@@ -19,6 +19,9 @@ class DedupeIndex;
 namespace retain {
 class RetainedLog;
 }
+namespace replay_job {
+class ReplayJobs;
+}
 }  // namespace spillway::queue
 
 namespace spillway::queue::detail {
@@ -50,6 +53,8 @@ class TxnContext {
   dedupe::DedupeIndex* dedupe = nullptr;
   // Keeps delivered events for replay, owned by the writer (null: retention off and empty).
   retain::RetainedLog* retained = nullptr;
+  // The replay jobs, owned by the writer (never null in a writer transaction).
+  replay_job::ReplayJobs* replay_jobs = nullptr;
   // Next account id to assign; the writer keeps it across transactions.
   uint32_t next_account_id = 1;
   bool next_account_id_changed = false;

@@ -47,10 +47,8 @@ Result<std::optional<uint64_t>> too_early(Cursor& cur, uint64_t id, int64_t ms) 
 
 // Bisection over ids, one MDB_SET_RANGE per probe. Rows that expire meanwhile only move the
 // answer to a later id, which is where the range starts anyway.
-Result<uint64_t> RetainedReader::first_delivered_at(int64_t delivered_ms) const {
-  auto txn = ReadTxn::begin(env_.get());
-  if (!txn) return txn.status();
-  auto cur = Cursor::open(txn->get(), env_.tables().retained);
+Result<uint64_t> first_delivered_at(MDB_txn* txn, MDB_dbi retained, int64_t delivered_ms) {
+  auto cur = Cursor::open(txn, retained);
   if (!cur) return cur.status();
   auto last = cur->last();
   if (!last) return last.status();
@@ -72,6 +70,23 @@ Result<uint64_t> RetainedReader::first_delivered_at(int64_t delivered_ms) const 
   auto at = cur->seek(codec::retained_key(lo));
   if (!at) return at.status();
   return *at ? codec::parse_retained_key(cur->key()) : Result<uint64_t>(*end + 1);
+}
+
+Result<uint64_t> end_of_retained(MDB_txn* txn, MDB_dbi retained) {
+  auto cur = Cursor::open(txn, retained);
+  if (!cur) return cur.status();
+  auto last = cur->last();
+  if (!last) return last.status();
+  if (!*last) return uint64_t{0};
+  auto id = codec::parse_retained_key(cur->key());
+  if (!id) return id.status();
+  return *id + 1;
+}
+
+Result<uint64_t> RetainedReader::first_delivered_at(int64_t delivered_ms) const {
+  auto txn = ReadTxn::begin(env_.get());
+  if (!txn) return txn.status();
+  return retain::first_delivered_at(txn->get(), env_.tables().retained, delivered_ms);
 }
 
 }  // namespace spillway::queue::retain

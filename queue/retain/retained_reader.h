@@ -1,5 +1,7 @@
 #pragma once
 
+#include <lmdb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +28,11 @@ struct RetainedEvent {
 
 // Reads the retained table in short read transactions (copied out before they end). Any thread;
 // stateless besides the borrowed environment, which must outlive it.
+// The same inside any transaction (the writer's, when a job starts): the first id delivered at
+// or after `delivered_ms`, and the id after the last row (0 when empty).
+Result<uint64_t> first_delivered_at(MDB_txn* txn, MDB_dbi retained, int64_t delivered_ms);
+Result<uint64_t> end_of_retained(MDB_txn* txn, MDB_dbi retained);
+
 class RetainedReader {
  public:
   explicit RetainedReader(const LmdbEnv& env) : env_(env) {}
