@@ -99,10 +99,7 @@ class WalWriter::Impl {
   void publish_replay_jobs();
   void step_replays();
   static retain::RetainOptions retain_options(const WalOptions& o) {
-    retain::RetainOptions r;
-    r.keep_ms = o.retain_delivered.count();
-    r.max_bytes = o.retain_max_bytes;
-    return r;
+    return {.keep_ms = o.retain_delivered.count(), .max_bytes = o.retain_max_bytes};
   }
   static dedupe::IndexOptions index_options(const WalOptions& o) {
     return {o.dedupe_window.count(), o.dedupe_seal_keys, o.dedupe_seal_interval.count(),
@@ -344,9 +341,8 @@ void WalWriter::Impl::run() {
 }
 
 // A replay step is an operation of its own: it goes through the same commit (and publication
-// of account records, and the drainer's wake-up) as an append.
-// A job that could not move (its account's queue is full, ingest refused) is retried every
-// kReplayIdleGap instead of every loop, so it does not commit empty transactions back to back.
+// of account records, and the drainer's wake-up) as an append. A job that could not move (its
+// account's queue is full, ingest refused) is retried every kReplayIdleGap, not every loop.
 void WalWriter::Impl::step_replays() {
   if (!replay_jobs_.has_running() || !sticky().is_ok()) return;
   if (SteadyClock::now() < next_replay_step_) return;
