@@ -59,8 +59,10 @@ int start(AdminClient& client, const CliArgs& a) {
     std::cout << acc.value("account", "") << "  " << acc.value("events", 0ULL) << " events\n";
   }
   std::cout << "total " << r.body.value("matched", 0ULL) << " events, eta "
-            << (r.body["eta_s"].is_number() ? std::to_string(r.body["eta_s"].get<double>()) + " s"
-                                            : std::string("unknown (nothing draining)"))
+            << (r.body["eta_s"].is_number()
+                    ? std::to_string(static_cast<int64_t>(r.body["eta_s"].get<double>() + 0.5)) +
+                          " s"
+                    : std::string("unknown (nothing draining)"))
             << "\n";
   return kExitOk;
 }

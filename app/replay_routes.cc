@@ -201,7 +201,11 @@ void delete_replay(Context& c, const HttpRequest& req, const Responder& respond)
       return respond(ingest::error_response(404, "unknown_replay", job.status().message()));
     }
     if (!job) return respond(ingest::status_response(job.status()));
-    c.log.info("replay", "replay job cancelled", {{"id", job->id}, {"actor", actor}});
+    c.log.info("replay",
+               job->state == queue::ReplayState::kCancelled
+                   ? "replay job cancelled"
+                   : "replay job already finished; not cancelled",
+               {{"id", job->id}, {"actor", actor}});
     respond_json(respond, 200, job_json(c, *job));
   });
 }
