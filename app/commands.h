@@ -24,6 +24,8 @@ int node_main(const std::vector<std::string>& args);
 int verify_main(const std::vector<std::string>& args);
 // `spillway upgrade DATA_DIR`: moves an older store format to this build's, offline.
 int upgrade_main(const std::vector<std::string>& args);
+// `spillway replay --from T --to T [...] | list | cancel ID`: replay jobs (admin API).
+int replay_main(const std::vector<std::string>& args);
 // `spillway backup DATA_DIR OUT_DIR [--url URL]`: compacting copy, then verified.
 int backup_main(const std::vector<std::string>& args);
 

@@ -172,6 +172,16 @@ const std::map<std::string, Setter>& keys() {
       {"dedupe-step-bytes",
        integer<uint64_t>(uint64_t{8} << 10, uint64_t{64} << 20,
                          [](ServeConfig& c, uint64_t n) { c.wal.dedupe_step_bytes = n; })},
+      {"retain-delivered-s", integer<uint64_t>(0, uint64_t{1} << 32,
+                                               [](ServeConfig& c, uint64_t n) {
+                                                 c.wal.retain_delivered = std::chrono::seconds(n);
+                                               })},
+      {"retain-max-bytes",
+       integer<uint64_t>(0, kMaxBytes,
+                         [](ServeConfig& c, uint64_t n) { c.wal.retain_max_bytes = n; })},
+      {"replay-account-window",
+       integer<uint64_t>(1, 10'000'000,
+                         [](ServeConfig& c, uint64_t n) { c.wal.replay_account_window = n; })},
       {"map-size", integer<uint64_t>(uint64_t{1} << 20, kMaxBytes,
                                      [](ServeConfig& c, uint64_t n) { c.wal.map_size = n; })},
       {"min-free-disk-bytes",

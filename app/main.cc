@@ -26,6 +26,7 @@ constexpr std::string_view kUsage =
     "  accounts new NAME            offline: credentials + entry for --accounts-file\n"
     "  node status|drain|undrain    scale-down: stop taking events, deliver, report drained\n"
     "  dead list|replay|purge ACCOUNT        dead letters\n"
+    "  replay --from T --to T | list | cancel ID   re-deliver retained events (after a restore)\n"
     "maintenance:\n"
     "  verify DATA_DIR              offline integrity check\n"
     "  upgrade DATA_DIR             move an older store format to this build's (offline)\n"
@@ -46,6 +47,7 @@ int dispatch(std::string_view command, const std::vector<std::string>& args) {
   if (command == "node") return node_main(args);
   if (command == "verify") return verify_main(args);
   if (command == "upgrade") return upgrade_main(args);
+  if (command == "replay") return replay_main(args);
   if (command == "backup") return backup_main(args);
   if (command == "--version" || command == "version") {
     std::cout << "spillway " << kVersion << "\n";

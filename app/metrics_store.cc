@@ -50,11 +50,59 @@ void write_index_metrics(PrometheusText& out, const queue::WalWriter& writer) {
   out.histogram("spillway_dedupe_step_seconds", {}, writer.index_step_latency());
 }
 
+void write_retention_metrics(PrometheusText& out, const queue::WalWriter& writer) {
+  queue::retain::RetainedStats st = writer.retained_stats();
+  out.gauge("spillway_retained_events", "Delivered events kept for replay (--retain-delivered-s).",
+            static_cast<double>(st.events));
+  out.gauge("spillway_retained_bytes", "Payload bytes of the delivered events kept for replay.",
+            static_cast<double>(st.bytes));
+  out.gauge("spillway_retained_oldest_delivered_timestamp_seconds",
+            "Delivery time of the oldest retained event (Unix seconds); 0 when none is kept.",
+            static_cast<double>(st.oldest_delivered_ms) / 1000.0);
+  out.gauge("spillway_retained_shedding",
+            "1 while the disk is short: delivered events are not kept and the oldest are dropped.",
+            st.shedding ? 1 : 0);
+  out.family("spillway_retained_dropped_total", "counter",
+             "Retained events removed, by why: expired (older than --retain-delivered-s), budget "
+             "(over --retain-max-bytes), disk (ingest needed the space), not_kept (delivered "
+             "while the disk was short).");
+  out.sample("spillway_retained_dropped_total", {{"reason", "expired"}},
+             static_cast<double>(st.expired));
+  out.sample("spillway_retained_dropped_total", {{"reason", "budget"}},
+             static_cast<double>(st.dropped_budget));
+  out.sample("spillway_retained_dropped_total", {{"reason", "disk"}},
+             static_cast<double>(st.dropped_disk));
+  out.sample("spillway_retained_dropped_total", {{"reason", "not_kept"}},
+             static_cast<double>(st.not_kept));
+}
+
+// Jobs are few (one per incident), so every job is summed rather than labelled.
+void write_replay_job_metrics(PrometheusText& out, const queue::WalWriter& writer) {
+  uint64_t running = 0, matched = 0, enqueued = 0, delivered = 0;
+  for (const queue::ReplayJob& j : writer.replay_jobs()) {
+    if (j.state != queue::ReplayState::kRunning) continue;
+    running += 1;
+    matched += j.matched;
+    enqueued += j.enqueued;
+    delivered += j.delivered;
+  }
+  out.gauge("spillway_replay_jobs_running", "Replay jobs still enqueueing (GET /v1/replays).",
+            static_cast<double>(running));
+  out.family("spillway_replay_job_events", "gauge",
+             "Events of the running replay jobs: matched, re-enqueued, delivered again.");
+  out.sample("spillway_replay_job_events", {{"stage", "matched"}}, static_cast<double>(matched));
+  out.sample("spillway_replay_job_events", {{"stage", "enqueued"}}, static_cast<double>(enqueued));
+  out.sample("spillway_replay_job_events", {{"stage", "delivered"}},
+             static_cast<double>(delivered));
+}
+
 }  // namespace
 
 void write_store_metrics(PrometheusText& out, queue::Wal& wal, const queue::WalOptions& options) {
   write_commit_metrics(out, wal.writer());
   write_index_metrics(out, wal.writer());
+  write_retention_metrics(out, wal.writer());
+  write_replay_job_metrics(out, wal.writer());
   queue::LmdbEnv& env = wal.env();
   queue::MapUsage usage = env.map_usage();
   auto free_pages = env.free_pages();

@@ -18,6 +18,7 @@
 #include "app/node_downstream.h"
 #include "app/node_routes.h"
 #include "app/ops_routes.h"
+#include "app/replay_routes.h"
 #include "app/version.h"
 #include "common/clock.h"
 #include "ingest/admin_routes.h"
@@ -105,6 +106,7 @@ struct ReplayWiring {
     drainer = std::make_unique<replay::Drainer>(ioc, wal, *sink, config.replay, clock, log);
     add_drain_routes(ingest.router, *drainer, wal, ingest.admin, log,
                      {config.open_reads, 1000, config.node_id});
+    add_replay_routes(ingest.router, *drainer, wal, ingest.admin, log);
     return drainer->start();
   }
 

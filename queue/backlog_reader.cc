@@ -35,7 +35,8 @@ Result<std::vector<StoredEvent>> BacklogReader::read(AccountId account, Seq from
     if (!out.empty() && bytes + value->payload.size() > max_bytes) break;
     bytes += value->payload.size();
     // Copy out: the bytes point into the map and die with the transaction.
-    out.push_back(StoredEvent{account, key->seq, value->enqueue_ms, std::string(value->payload)});
+    out.push_back(StoredEvent{account, key->seq, value->enqueue_ms, std::string(value->payload),
+                              value->replay});
   }
   return out;
 }

@@ -103,6 +103,8 @@ Status LmdbEnv::open_tables() {
       {"dedupe_runs", &tables_.dedupe_runs},
       {"dedupe_blocks", &tables_.dedupe_blocks},
       {"dedupe_bloom", &tables_.dedupe_bloom},
+      {"retained", &tables_.retained},
+      {"replay_jobs", &tables_.replay_jobs},
   };
   const Named legacy[] = {
       {"dedupe", &tables_.legacy_dedupe},

@@ -23,6 +23,10 @@ struct Tables {
   MDB_dbi dedupe_runs = 0;
   MDB_dbi dedupe_blocks = 0;
   MDB_dbi dedupe_bloom = 0;
+  // Delivered events kept for replay (format version 3).
+  MDB_dbi retained = 0;
+  // Replay jobs, one row each (format version 3).
+  MDB_dbi replay_jobs = 0;
   // Format version 1's index, present only until the upgrade has moved it (0 when absent).
   MDB_dbi legacy_dedupe = 0;
   MDB_dbi legacy_dedupe_expiry = 0;

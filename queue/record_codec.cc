@@ -11,6 +11,7 @@ namespace {
 constexpr uint8_t kRecordVersion = 1;
 constexpr uint8_t kAccountPaused = 0x01;
 constexpr uint8_t kDeadFromIngest = 0x01;
+constexpr uint8_t kEventReplayed = 0x01;
 
 std::string crc_message(const std::string& what, uint32_t stored, uint32_t actual) {
   return what + " CRC32C mismatch (stored " + std::to_string(stored) + ", computed " +
@@ -32,15 +33,23 @@ std::optional<EventKey> parse_event_key(std::string_view key) {
   return EventKey{AccountId{get_be32(key.data())}, Seq{get_be64(key.data() + 4)}};
 }
 
-std::string event_value(std::string_view payload, int64_t enqueue_ms) {
+// A replayed event's CRC covers its mark too (everything after the header).
+std::string event_value(std::string_view payload, int64_t enqueue_ms, const ReplayMark& mark) {
+  std::string body;
+  if (mark.job != 0) {
+    put_be64(body, mark.job);
+    put_be64(body, mark.seq.value);
+    put_be64(body, static_cast<uint64_t>(mark.received_ms));
+  }
   std::string v;
-  v.reserve(kEventHeaderSize + payload.size());
+  v.reserve(kEventHeaderSize + body.size() + payload.size());
   put_u8(v, kRecordVersion);
-  put_u8(v, 0);  // flags
-  put_u8(v, 0);  // reserved
+  put_u8(v, mark.job != 0 ? kEventReplayed : 0);  // flags
+  put_u8(v, 0);                                   // reserved
   put_u8(v, 0);
-  put_be32(v, crc32c(payload));
+  put_be32(v, crc32c(payload, crc32c(body)));
   put_be64(v, static_cast<uint64_t>(enqueue_ms));
+  v.append(body);
   v.append(payload);
   return v;
 }
@@ -55,8 +64,18 @@ Result<EventValue> parse_event_value(std::string_view value) {
   uint32_t stored = get_be32(value.data() + 4);
   EventValue ev;
   ev.enqueue_ms = static_cast<int64_t>(get_be64(value.data() + 8));
-  ev.payload = value.substr(kEventHeaderSize);
-  uint32_t actual = crc32c(ev.payload);
+  size_t at = kEventHeaderSize;
+  if ((static_cast<uint8_t>(value[1]) & kEventReplayed) != 0) {
+    if (value.size() < kEventHeaderSize + kReplayMarkSize)
+      return Status::corruption("replayed event record shorter than its mark");
+    const char* m = value.data() + kEventHeaderSize;
+    ev.replay =
+        ReplayMark{get_be64(m), Seq{get_be64(m + 8)}, static_cast<int64_t>(get_be64(m + 16))};
+    at += kReplayMarkSize;
+  }
+  ev.payload = value.substr(at);
+  uint32_t actual =
+      crc32c(ev.payload, crc32c(value.substr(kEventHeaderSize, at - kEventHeaderSize)));
   if (actual != stored) return Status::corruption(crc_message("event", stored, actual));
   return ev;
 }

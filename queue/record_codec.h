@@ -16,9 +16,10 @@
 // change both together and bump kFormatVersion when a layout changes.
 namespace spillway::queue::codec {
 
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr size_t kEventKeySize = 12;     // account u32 BE + seq u64 BE
 inline constexpr size_t kEventHeaderSize = 16;  // version, flags, reserved, crc32c, enqueue_ms
+inline constexpr size_t kReplayMarkSize = 24;   // job u64, original seq u64, received i64
 inline constexpr size_t kMaxAccountName = 128;
 
 inline constexpr std::string_view kMetaFormatVersion = "format_version";
@@ -34,10 +35,12 @@ struct EventKey {
 };
 std::optional<EventKey> parse_event_key(std::string_view key);
 
-std::string event_value(std::string_view payload, int64_t enqueue_ms);
+// `mark.job != 0` sets the replayed flag and stores the mark between header and payload.
+std::string event_value(std::string_view payload, int64_t enqueue_ms, const ReplayMark& mark = {});
 struct EventValue {
   int64_t enqueue_ms = 0;
   std::string_view payload;  // borrowed from the input
+  ReplayMark replay;
 };
 // kCorruption for a short header, an unknown version or a CRC mismatch.
 Result<EventValue> parse_event_value(std::string_view value);

@@ -6,6 +6,7 @@
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
+#include "queue/retain/retained_check.h"
 
 namespace spillway::queue {
 namespace {
@@ -22,8 +23,9 @@ class Checker {
 
   Status run(StoreReport& report) {
     report_ = &report;
-    for (auto step : {&Checker::load_accounts, &Checker::scan_events, &Checker::scan_dead,
-                      &Checker::scan_names, &Checker::scan_keys, &Checker::scan_dedupe}) {
+    for (auto step :
+         {&Checker::load_accounts, &Checker::scan_events, &Checker::scan_dead, &Checker::scan_names,
+          &Checker::scan_keys, &Checker::scan_dedupe, &Checker::scan_retained}) {
       if (Status s = (this->*step)(); !s.is_ok()) return s;
     }
     compare_counters();
@@ -64,7 +66,9 @@ class Checker {
       auto value = codec::parse_event_value(v);
       // A damaged event is still queued: report it once, and count it like the writer does.
       if (!value) problem(where + ": " + value.status().message());
-      uint64_t size = v.size() > codec::kEventHeaderSize ? v.size() - codec::kEventHeaderSize : 0;
+      uint64_t size = value                                ? value->payload.size()
+                      : v.size() > codec::kEventHeaderSize ? v.size() - codec::kEventHeaderSize
+                                                           : 0;
       Seen& s = seen_[key->account.value];
       if (s.depth == 0) {
         s.head = key->seq.value;
@@ -116,6 +120,16 @@ class Checker {
     report_->dedupe_entries = counts.log_rows + counts.run_keys;
     report_->dedupe_runs = counts.runs;
     report_->dedupe_garbage_rows = counts.garbage_rows;
+    return s;
+  }
+
+  Status scan_retained() {
+    retain::RetainedCheckCounts counts;
+    Status s = retain::check_retained(
+        txn_.get(), env_.tables(), [&](uint32_t id) { return accounts_.contains(id); },
+        [&](std::string what) { problem(std::move(what)); }, counts);
+    report_->retained_events = counts.events;
+    report_->retained_bytes = counts.bytes;
     return s;
   }
 

@@ -48,12 +48,22 @@ struct AppendResult {
   uint32_t rejected = 0;
 };
 
+// Set on an event a replay job re-enqueued (docs/storage.md, "Event record"): the job, and the
+// event's original seq and receive time, which the delivery envelope carries. job 0: live.
+struct ReplayMark {
+  uint64_t job = 0;
+  Seq seq;
+  int64_t received_ms = 0;
+  bool operator==(const ReplayMark&) const = default;
+};
+
 // A stored event, copied out of LMDB.
 struct StoredEvent {
   AccountId account;
   Seq seq;
   int64_t enqueue_ms = 0;
   std::string payload;
+  ReplayMark replay;
   bool operator==(const StoredEvent&) const = default;
 };
 

@@ -10,6 +10,14 @@ namespace {
 
 constexpr uint32_t kOldestUpgradable = 1;
 
+Status write_version(LmdbEnv& env) {
+  auto txn = WriteTxn::begin(env.get());
+  if (!txn) return txn.status();
+  Status s = txn->put(env.tables().meta, codec::kMetaFormatVersion,
+                      codec::u32_value(codec::kFormatVersion));
+  return s.is_ok() ? txn->commit() : s;
+}
+
 // Records the format version in a new store, checks it in an existing one, and upgrades an
 // older one in place (docs/storage.md, "Changing the format").
 Status check_format(LmdbEnv& env, const WalOptions& options, const Clock& clock, Logger& log) {
@@ -37,7 +45,12 @@ Status check_format(LmdbEnv& env, const WalOptions& options, const Clock& clock,
     }
     log.info("queue", "upgrading store format",
              {{"from", *version}, {"to", codec::kFormatVersion}});
-    return dedupe::upgrade_from_v1(env, options.dedupe_window.count(), clock.wall_ms(), log);
+    // Version 3 only adds `retained`, which LmdbEnv::open already created empty: after the
+    // version-1 index moved (that step writes the current version last), nothing is left to do.
+    if (*version == 1) {
+      return dedupe::upgrade_from_v1(env, options.dedupe_window.count(), clock.wall_ms(), log);
+    }
+    return write_version(env);
   }
   if (*version != codec::kFormatVersion) {
     return Status::corruption("store in " + env.dir() + " has format version " +

@@ -42,6 +42,18 @@ struct WalOptions {
   // Bytes one index maintenance transaction (seal, merge, delete) writes at most: the longest
   // the writer stops taking commits for it. Default 1 MiB (~2-4 ms).
   uint64_t dedupe_step_bytes = uint64_t{1} << 20;
+  // Retention of delivered events for replay (docs/operations.md, "The datastore lost data:
+  // replay"). Each delivered event is kept this long after its delivery, then expires; zero
+  // keeps nothing (the default). Costs one sequential row per delivered event at settle.
+  std::chrono::milliseconds retain_delivered{0};
+  // Payload bytes retained at most; past it the oldest go first. 0: bounded by time and by
+  // the disk reserve only (retention never takes the disk from ingest: when less than another
+  // min_free_disk_bytes is left above the reserve, nothing new is kept and the oldest go first).
+  uint64_t retain_max_bytes = 0;
+  // A replay job enqueues into an account only while its queue holds fewer events than this:
+  // live events of a replaying account then wait behind at most this many replayed ones, and
+  // the replay moves at the account's drain speed (docs/operations.md). Default 1000.
+  uint64_t replay_account_window = 1000;
   // Group commit bounds: a transaction takes pending operations until either is reached
   // (at least one). Larger groups amortise the fsync; smaller ones bound latency.
   unsigned max_group_ops = 512;

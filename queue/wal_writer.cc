@@ -14,6 +14,8 @@
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
+#include "queue/replay_job/replay_jobs.h"
+#include "queue/retain/retained_log.h"
 
 namespace spillway::queue {
 
@@ -49,6 +51,10 @@ class WalWriter::Impl {
   IngestGate gate_{env_, options_};
   dedupe::DedupeIndex dedupe_{env_.tables(), index_options(options_), log_};
   dedupe::MaintenancePacer index_pacer_;
+  retain::RetainedLog retained_{env_.tables(), retain_options(options_), log_};
+  std::chrono::steady_clock::time_point next_retain_step_{};
+  replay_job::ReplayJobs replay_jobs_{env_.tables()};
+  std::chrono::steady_clock::time_point next_replay_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
   std::chrono::steady_clock::time_point next_probe_{};
@@ -65,6 +71,8 @@ class WalWriter::Impl {
   std::string refusal_reason_;
   ReaderLag reader_lag_;
   dedupe::IndexStats index_stats_;
+  retain::RetainedStats retained_stats_;
+  std::vector<ReplayJob> replay_jobs_published_;
   std::atomic<bool> ingest_refused_{false};
   ReaderWatchdog watchdog_;  // writer thread only
 
@@ -86,6 +94,13 @@ class WalWriter::Impl {
   void refresh_ingest_gate(bool force);
   void housekeeping();
   void maintain_index(bool idle);
+  void maintain_retention();
+  void publish_retained();
+  void publish_replay_jobs();
+  void step_replays();
+  static retain::RetainOptions retain_options(const WalOptions& o) {
+    return {.keep_ms = o.retain_delivered.count(), .max_bytes = o.retain_max_bytes};
+  }
   static dedupe::IndexOptions index_options(const WalOptions& o) {
     return {o.dedupe_window.count(), o.dedupe_seal_keys, o.dedupe_seal_interval.count(),
             o.dedupe_step_bytes};
@@ -126,6 +141,10 @@ Status WalWriter::start() {
   if (Status s = impl_->dedupe_.open(impl_->env_.get(), impl_->clock_.wall_ms()); !s.is_ok()) {
     return s;
   }
+  if (Status s = impl_->retained_.open(impl_->env_.get()); !s.is_ok()) return s;
+  impl_->publish_retained();
+  if (Status s = impl_->replay_jobs_.open(impl_->env_.get()); !s.is_ok()) return s;
+  impl_->publish_replay_jobs();
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
   impl_->thread_ = std::thread([this] { impl_->run(); });
@@ -231,6 +250,24 @@ void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done)
   impl_->submit(std::move(op), refuser(done));
 }
 
+void WalWriter::create_replay(ReplaySpec spec, Done<ReplayJob> done) {
+  auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
+      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done,
+      false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+void WalWriter::cancel_replay(uint64_t id, Done<ReplayJob> done) {
+  auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
+      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done, false, 0);
+  impl_->submit(std::move(op), refuser(done));
+}
+
+std::vector<ReplayJob> WalWriter::replay_jobs() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->replay_jobs_published_;
+}
+
 Status WalWriter::health() const { return impl_->sticky(); }
 
 ReaderLag WalWriter::reader_lag() const {
@@ -259,6 +296,11 @@ dedupe::IndexStats WalWriter::index_stats() const {
   return impl_->index_stats_;
 }
 
+retain::RetainedStats WalWriter::retained_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mu_);
+  return impl_->retained_stats_;
+}
+
 HistogramCounts WalWriter::index_step_latency() const { return impl_->index_pacer_.step_latency(); }
 
 }  // namespace spillway::queue
@@ -268,6 +310,9 @@ HistogramCounts WalWriter::index_step_latency() const { return impl_->index_pace
 namespace spillway::queue {
 namespace {
 using SteadyClock = std::chrono::steady_clock;
+// Retention's expiry steps: the same pacing as the index's under load (maintenance_pacer.h).
+constexpr auto kRetainStepGap = std::chrono::milliseconds(5);
+constexpr auto kReplayIdleGap = std::chrono::milliseconds(100);
 // Thread timing uses the real steady clock; the injected Clock stamps events and windows.
 }  // namespace
 
@@ -276,6 +321,9 @@ void WalWriter::Impl::run() {
   for (;;) {
     // Index maintenance runs between groups; while it has work, wake for it even when idle.
     auto wait = index_pacer_.wait(dedupe_, clock_.wall_ms(), idle, IngestGate::kFullCheckInterval);
+    if (retained_.has_work(clock_.wall_ms()) || replay_jobs_.has_running()) {
+      wait = std::min<std::chrono::milliseconds>(wait, kRetainStepGap);
+    }
     auto group = queue_.take(SteadyClock::now() + wait);
     idle = group.empty();
     if (group.empty() && queue_.closed()) break;
@@ -287,7 +335,51 @@ void WalWriter::Impl::run() {
     if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
     maintain_index(idle);
+    maintain_retention();
+    step_replays();
   }
+}
+
+// A replay step is an operation of its own: it goes through the same commit (and publication
+// of account records, and the drainer's wake-up) as an append. A job that could not move (its
+// account's queue is full, ingest refused) is retried every kReplayIdleGap, not every loop.
+void WalWriter::Impl::step_replays() {
+  if (!replay_jobs_.has_running() || !sticky().is_ok()) return;
+  if (SteadyClock::now() < next_replay_step_) return;
+  const std::vector<ReplayJob> before = replay_jobs_.snapshot();
+  std::vector<OpPtr> group;
+  group.push_back(std::make_unique<FunctionOp<Status>>(
+      [](TxnContext& ctx) { return detail::apply_replay_step(ctx); }, [](const Status&) {}, false,
+      0));
+  process(group);
+  const bool moved = replay_jobs_.snapshot() != before;
+  next_replay_step_ = SteadyClock::now() + (moved ? SteadyClock::duration(0) : kReplayIdleGap);
+}
+
+void WalWriter::Impl::publish_replay_jobs() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  replay_jobs_published_ = replay_jobs_.snapshot();
+}
+
+// Expiry gets the same share of the writer as index maintenance: after a step of d ms the next
+// waits max(kRetainStepGap, 3d), so ingest keeps at least three quarters while retention sheds.
+void WalWriter::Impl::maintain_retention() {
+  if (!sticky().is_ok() || SteadyClock::now() < next_retain_step_) return;
+  const int64_t now = clock_.wall_ms();
+  if (!retained_.has_work(now)) return;
+  auto started = SteadyClock::now();
+  Status s = retained_.run_step(env_.get(), now);
+  auto took = SteadyClock::now() - started;
+  next_retain_step_ =
+      SteadyClock::now() + std::max<SteadyClock::duration>(kRetainStepGap, 3 * took);
+  if (!s.is_ok())
+    log_.warn("retain", "retention expiry step failed; retrying", {{"error", s.message()}});
+  publish_retained();
+}
+
+void WalWriter::Impl::publish_retained() {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  retained_stats_ = retained_.stats();
 }
 
 // Between groups: the index's maintenance, paced by MaintenancePacer.
@@ -344,8 +436,13 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
   // The index learns the fate of the keys it was given: kept, or rolled back.
   if (s.is_ok()) {
     dedupe_.committed();
+    retained_.committed();
+    if (retained_.enabled()) publish_retained();
+    if (replay_jobs_.committed()) publish_replay_jobs();
   } else {
     dedupe_.aborted();
+    retained_.aborted();
+    replay_jobs_.aborted();
   }
   return s;
 }
@@ -384,6 +481,8 @@ void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
   ctx.append_budget = gate_verdict_.append_budget;
   ctx.free_disk = gate_verdict_.free_disk;
   ctx.dedupe = options_.dedupe_window.count() > 0 ? &dedupe_ : nullptr;
+  ctx.retained = retained_.enabled() ? &retained_ : nullptr;
+  ctx.replay_jobs = &replay_jobs_;
   for (OpPtr& op : group) {
     op->apply(ctx);
     if (ctx.failed()) return;
@@ -440,6 +539,13 @@ void WalWriter::Impl::try_probe() {
 void WalWriter::Impl::refresh_ingest_gate(bool force) {
   gate_verdict_ = gate_.evaluate(SteadyClock::now(), force);
   const std::string& reason = gate_verdict_.reason;
+  // Retention gives the disk back before ingest needs it: once less than one more reserve is
+  // left above the reserve (free pages count, so the rows it deletes end the shedding).
+  const uint64_t reserve = options_.min_free_disk_bytes;
+  if (retained_.set_shedding(!reason.empty() ||
+                             (reserve > 0 && gate_verdict_.append_budget < reserve))) {
+    publish_retained();
+  }
   bool refuse = !reason.empty();
   bool was = ingest_refused_.exchange(refuse);
   if (refuse == was && !refuse) return;  // the common case takes no lock

@@ -16,6 +16,8 @@
 #include "common/result.h"
 #include "queue/dedupe/dedupe_index.h"
 #include "queue/reader_watchdog.h"
+#include "queue/replay_job/replay_job.h"
+#include "queue/retain/retained_log.h"
 #include "queue/types.h"
 #include "queue/wal_options.h"
 
@@ -84,6 +86,13 @@ class WalWriter {
   void requeue_dead(AccountId account, uint32_t max, Done<uint64_t> done);
   // Deletes up to `max` dead letters of the account; returns how many were deleted.
   void purge_dead(AccountId account, uint32_t max, Done<uint64_t> done);
+  // Starts a replay job over the retained events (kInvalidArgument when to < from). The writer
+  // then advances running jobs between groups, one bounded step per commit.
+  void create_replay(ReplaySpec spec, Done<ReplayJob> done);
+  // Stops a job: nothing more is enqueued (kNotFound for an unknown id). Idempotent.
+  void cancel_replay(uint64_t id, Done<ReplayJob> done);
+  // Every job as of the last commit; any thread.
+  std::vector<ReplayJob> replay_jobs() const;
 
   // OK, or the sticky failure. Cheap; any thread.
   Status health() const;
@@ -106,6 +115,8 @@ class WalWriter {
   HistogramCounts group_sizes() const;
   // The idempotency index as of the writer's last maintenance round; any thread.
   dedupe::IndexStats index_stats() const;
+  // The retained delivered events as of the writer's last commit or expiry step; any thread.
+  retain::RetainedStats retained_stats() const;
   // Seconds each index maintenance transaction held the writer; for metrics. Any thread.
   HistogramCounts index_step_latency() const;
 

@@ -42,7 +42,10 @@ uint64_t BatchBuilder::take(Flight& flight, DeliveryBatch& batch, AccountId acco
   for (queue::StoredEvent& e : *events) {
     budget.bytes -= std::min(budget.bytes, static_cast<uint64_t>(e.payload.size()));
     slice.seqs.push_back(e.seq);
-    batch.items.push_back(DeliveryItem{account, name, e.seq, e.enqueue_ms, std::move(e.payload)});
+    const bool replayed = e.replay.job != 0;
+    batch.items.push_back(DeliveryItem{account, name, e.seq,
+                                       replayed ? e.replay.received_ms : e.enqueue_ms,
+                                       std::move(e.payload), e.replay.job, e.replay.seq});
   }
   return events->size();
 }

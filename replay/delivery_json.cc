@@ -99,6 +99,12 @@ void append_event(std::string& out, const DeliveryItem& item, const std::string*
   out += format_rfc3339_ms(item.received_ms);
   out += "\",\"received_at_ms\":";
   out += std::to_string(item.received_ms);
+  if (item.replay_id != 0) {
+    out += ",\"replay_id\":";
+    out += std::to_string(item.replay_id);
+    out += ",\"original_seq\":";
+    out += std::to_string(item.original_seq.value);
+  }
   if (!node.empty()) {
     out += ",\"node\":";
     append_quoted(out, node);

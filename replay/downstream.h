@@ -17,8 +17,12 @@ struct DeliveryItem {
   AccountId account;
   std::string account_name;
   Seq seq;
-  int64_t received_ms = 0;
+  int64_t received_ms = 0;  // the original receive time, also for a replayed event
   std::string payload;
+  // Set for an event a replay job re-enqueued: the job and the event's seq when it was first
+  // delivered (`seq` is its new one). 0: a live event.
+  uint64_t replay_id = 0;
+  Seq original_seq;
 };
 
 // A downstream request: slices of one or more accounts. Re-sent with the same batch_id and the

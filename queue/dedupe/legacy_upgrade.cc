@@ -103,7 +103,10 @@ Status upgrade_from_v1(LmdbEnv& env, int64_t window_ms, int64_t now_ms, Logger& 
   Status s = txn->put(t.meta, queue::codec::kMetaFormatVersion,
                       queue::codec::u32_value(queue::codec::kFormatVersion));
   if (s.is_ok()) s = txn->commit();
-  if (s.is_ok()) log.info("queue", "upgraded store to format 2", {{"chunks", chunks}});
+  if (s.is_ok()) {
+    log.info("queue", "upgraded store to format " + std::to_string(queue::codec::kFormatVersion),
+             {{"chunks", chunks}});
+  }
   return s;
 }
 

@@ -3,6 +3,8 @@
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
 #include "queue/record_codec.h"
+#include "queue/replay_job/replay_jobs.h"
+#include "queue/retain/retained_log.h"
 
 namespace spillway::queue::detail {
 namespace {
@@ -39,20 +41,6 @@ Status check_quotas(TxnContext& ctx, const AccountRecord& rec, const AppendReque
   }
   ctx.append_budget -= cost;
   return Status::ok();
-}
-
-// Stores one event at the account's next seq. MDB_NOOVERWRITE: a reused seq would be a bug.
-Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, const EventIn& ev, int64_t recv_ms) {
-  Seq seq{rec.next_seq++};
-  Status s = ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq),
-                           codec::event_value(ev.payload, recv_ms), MDB_NOOVERWRITE);
-  if (!s.is_ok()) return ctx.fail(s);
-  if (rec.depth == 0) {
-    rec.head_seq = seq.value;
-    rec.oldest_ms = recv_ms;
-  }
-  ctx.on_queued(rec, ev.payload.size());
-  return seq;
 }
 
 Status store_rejected(TxnContext& ctx, AccountRecord& rec, const RejectedIn& bad, int64_t recv_ms) {
@@ -103,7 +91,7 @@ Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const Even
   if (keyed) {
     if (auto first = ctx.dedupe->find_recent(id, ctx.now_ms)) return AppendOutcome{*first, true};
   }
-  auto seq = store_event(ctx, rec, ev, recv_ms);
+  auto seq = store_event(ctx, rec, ev.payload, recv_ms);
   if (!seq) return seq.status();
   if (keyed) {
     Status s = ctx.dedupe->remember(ctx.txn(), dedupe::KeyEntry{id, *seq, ctx.now_ms});
@@ -113,6 +101,21 @@ Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const Even
 }
 
 }  // namespace
+
+// MDB_NOOVERWRITE: a reused seq would be a bug.
+Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view payload,
+                        int64_t enqueue_ms, const ReplayMark& mark) {
+  Seq seq{rec.next_seq++};
+  Status s = ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq),
+                           codec::event_value(payload, enqueue_ms, mark), MDB_NOOVERWRITE);
+  if (!s.is_ok()) return ctx.fail(s);
+  if (rec.depth == 0) {
+    rec.head_seq = seq.value;
+    rec.oldest_ms = enqueue_ms;
+  }
+  ctx.on_queued(rec, payload.size());
+  return seq;
+}
 
 Result<AppendResult> apply_append(TxnContext& ctx, const AppendRequest& request) {
   AccountRecord* rec = ctx.account(request.account);
@@ -170,10 +173,20 @@ Status remove_event(TxnContext& ctx, AccountRecord& rec, Seq seq, const DeadIn* 
   if (!*found) return Status::ok();  // already settled
   // A damaged record is still removed from the queue: it was delivered or dead-lettered as is.
   auto value = codec::parse_event_value(**found);
-  codec::EventValue ev = value ? *value : codec::EventValue{0, **found};
+  codec::EventValue ev = value ? *value : codec::EventValue{0, **found, {}};
   if (why != nullptr) {
     if (Status s = move_to_dead(ctx, rec, codec::EventKey{rec.id, seq}, ev, *why); !s.is_ok())
       return s;
+  } else {
+    if (ev.replay.job != 0 && ctx.replay_jobs != nullptr)
+      ctx.replay_jobs->on_delivered(ev.replay.job);
+    // Kept in the commit that deletes it: a delivered event is either queued or retained. A
+    // replayed one keeps its original receive time.
+    const int64_t received = ev.replay.job != 0 ? ev.replay.received_ms : ev.enqueue_ms;
+    Status s = ctx.retained == nullptr
+                   ? Status::ok()
+                   : ctx.retained->keep(ctx.txn(), rec.id, seq, received, ev.payload, ctx.now_ms);
+    if (!s.is_ok()) return ctx.fail(s);
   }
   ctx.on_removed(rec, ev.payload.size());
   Status s = ctx.txn().del(ctx.tables().events, key);

@@ -5,6 +5,7 @@
 
 #include "common/result.h"
 #include "queue/detail/txn_context.h"
+#include "queue/replay_job/replay_job.h"
 #include "queue/types.h"
 
 // The changes the writer applies inside a group-commit transaction, one function per message.
@@ -22,6 +23,14 @@ Status apply_set_weight(TxnContext& ctx, AccountId account, uint32_t weight);
 Status apply_put_meta(TxnContext& ctx, const std::string& key, const std::string& value);
 Result<uint64_t> apply_requeue_dead(TxnContext& ctx, AccountId account, uint32_t max);
 Result<uint64_t> apply_purge_dead(TxnContext& ctx, AccountId account, uint32_t max);
+Result<ReplayJob> apply_create_replay(TxnContext& ctx, const ReplaySpec& spec);
+Result<ReplayJob> apply_cancel_replay(TxnContext& ctx, uint64_t id);
+// Advances the running replay jobs by one bounded step (queue/detail/replay_ops.cc).
+Status apply_replay_step(TxnContext& ctx);
+
+// Stores one event at the account's next seq and counts it (appends and replays).
+Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view payload,
+                        int64_t enqueue_ms, const ReplayMark& mark = {});
 
 // Account names: 1..128 bytes of [A-Za-z0-9._:@-]; they appear in URLs and metric labels.
 Status validate_account_name(const std::string& name);

@@ -2,6 +2,8 @@
 
 #include "queue/account_table.h"
 #include "queue/record_codec.h"
+#include "queue/replay_job/replay_jobs.h"
+#include "queue/retain/retained_log.h"
 
 namespace spillway::queue::detail {
 
@@ -67,6 +69,12 @@ Status TxnContext::flush() {
   for (const auto& [id, rec] : dirty_) {
     Status s = txn_.put(tables_.accounts, codec::account_key(id), codec::account_value(rec));
     if (!s.is_ok()) return fail(s);
+  }
+  if (retained != nullptr) {
+    if (Status s = retained->flush(txn_); !s.is_ok()) return fail(s);
+  }
+  if (replay_jobs != nullptr) {
+    if (Status s = replay_jobs->flush(txn_); !s.is_ok()) return fail(s);
   }
   if (next_account_id_changed) {
     Status s = txn_.put(tables_.meta, codec::kMetaNextAccountId, codec::u32_value(next_account_id));

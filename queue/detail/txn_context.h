@@ -16,6 +16,12 @@ class AccountTable;
 namespace dedupe {
 class DedupeIndex;
 }
+namespace retain {
+class RetainedLog;
+}
+namespace replay_job {
+class ReplayJobs;
+}
 }  // namespace spillway::queue
 
 namespace spillway::queue::detail {
@@ -45,6 +51,10 @@ class TxnContext {
   uint64_t free_disk = UINT64_MAX;
   // The idempotency index, owned by the writer (null: deduplication off).
   dedupe::DedupeIndex* dedupe = nullptr;
+  // Keeps delivered events for replay, owned by the writer (null: retention off and empty).
+  retain::RetainedLog* retained = nullptr;
+  // The replay jobs, owned by the writer (never null in a writer transaction).
+  replay_job::ReplayJobs* replay_jobs = nullptr;
   // Next account id to assign; the writer keeps it across transactions.
   uint32_t next_account_id = 1;
   bool next_account_id_changed = false;

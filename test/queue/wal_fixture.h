@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -15,6 +16,14 @@
 #include "test/support/temp_dir.h"
 
 namespace spillway::test {
+
+// Reports the free disk a test sets instead of statvfs; commits are never failed.
+class DiskFaults final : public queue::FaultInjector {
+ public:
+  int before_commit() override { return 0; }
+  int64_t free_disk_bytes() override { return free.load(); }
+  std::atomic<int64_t> free{int64_t{1} << 40};
+};
 
 // Fixture verbs for queue tests: a store in a temp dir, a manual clock, and synchronous
 // wrappers around the writer's asynchronous calls.

@@ -10,16 +10,10 @@
 
 using namespace spillway;
 using namespace spillway::queue;
+using spillway::test::DiskFaults;
 using spillway::test::WalFixture;
 
 namespace {
-
-class DiskFaults final : public FaultInjector {
- public:
-  int before_commit() override { return 0; }
-  int64_t free_disk_bytes() override { return free.load(); }
-  std::atomic<int64_t> free{int64_t{1} << 40};
-};
 
 std::vector<uint64_t> seqs_of(const std::vector<StoredEvent>& events) {
   std::vector<uint64_t> out;

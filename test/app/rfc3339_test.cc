@@ -1,0 +1,18 @@
+#include "app/rfc3339.h"
+
+#include <doctest/doctest.h>
+
+using spillway::app::parse_rfc3339_ms;
+
+TEST_CASE("parse_rfc3339_ms: UTC, offsets and fractions; anything else is refused") {
+  CHECK(parse_rfc3339_ms("2023-11-14T22:13:20Z") == 1'700'000'000'000);
+  CHECK(parse_rfc3339_ms("2023-11-14T22:13:20.123Z") == 1'700'000'000'123);
+  CHECK(parse_rfc3339_ms("2023-11-14T22:13:20.1Z") == 1'700'000'000'100);
+  CHECK(parse_rfc3339_ms("2023-11-14T23:13:20+01:00") == 1'700'000'000'000);
+  CHECK(parse_rfc3339_ms("2023-11-14T21:13:20-01:00") == 1'700'000'000'000);
+  CHECK_FALSE(parse_rfc3339_ms("2023-11-14T22:13:20").has_value());  // no offset
+  CHECK_FALSE(parse_rfc3339_ms("2023-11-14").has_value());
+  CHECK_FALSE(parse_rfc3339_ms("2023-13-14T22:13:20Z").has_value());
+  CHECK_FALSE(parse_rfc3339_ms("yesterday").has_value());
+  CHECK_FALSE(parse_rfc3339_ms("2023-11-14T22:13:20.Z").has_value());
+}

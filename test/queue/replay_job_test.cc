@@ -1,0 +1,236 @@
+// Replay jobs (queue/replay_job/, queue/detail/replay_ops.cc): re-enqueueing retained events by
+// time range and filters, in order, marked, durable across reopen, cancellable.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "queue/record_codec.h"
+#include "queue/replay_job/replay_preview.h"
+#include "test/queue/wal_fixture.h"
+
+using namespace spillway;
+using namespace spillway::queue;
+using spillway::test::WalFixture;
+
+namespace {
+
+struct ReplayFixture : WalFixture {
+  ReplayFixture() { options.retain_delivered = std::chrono::hours(24); }
+
+  // Appends and delivers one event per payload, each at its own time step.
+  void deliver(AccountId a, const std::vector<std::string>& payloads) {
+    for (const std::string& p : payloads) {
+      auto r = append(a, {p}, {"key-" + p});
+      REQUIRE(r.is_ok());
+      REQUIRE(settle(a, {r->outcomes[0].seq.value}).is_ok());
+      clock.advance(std::chrono::seconds(1));
+    }
+  }
+  ReplayJob start(ReplaySpec spec) {
+    auto r = wait<Result<ReplayJob>>(
+        [&](auto done) { wal().writer().create_replay(std::move(spec), done); });
+    REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+    return *r;
+  }
+  ReplayJob job(uint64_t id) {
+    for (const ReplayJob& j : wal().writer().replay_jobs()) {
+      if (j.id == id) return j;
+    }
+    FAIL("no job " << id);
+    return {};
+  }
+  bool wait_until(const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  }
+  std::vector<std::string> payloads(AccountId a) {
+    std::vector<std::string> out;
+    for (const auto& e : read(a)) out.push_back(e.payload);
+    return out;
+  }
+  std::vector<uint64_t> queued_seqs(AccountId a) {
+    std::vector<uint64_t> out;
+    for (const auto& e : read(a)) out.push_back(e.seq.value);
+    return out;
+  }
+};
+
+std::string track(const std::string& name, int n) {
+  return R"({"type":"track","event":")" + name + R"(","n":)" + std::to_string(n) + "}";
+}
+
+}  // namespace
+
+TEST_CASE("ReplayJob: re-enqueues the events delivered in the range, in order, marked") {
+  ReplayFixture f;
+  AccountId a = f.create("acme");
+  f.deliver(a, {"early"});
+  const int64_t from = f.clock.wall_ms();
+  const int64_t received = f.clock.wall_ms();
+  f.deliver(a, {"r1", "r2", "r3"});
+  const int64_t to = f.clock.wall_ms() - 1;
+  f.deliver(a, {"late"});
+  ReplayJob j = f.start({from, to, {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kDone; }));
+  auto queued = f.read(a);
+  REQUIRE(queued.size() == 3);
+  CHECK(f.payloads(a) == std::vector<std::string>{"r1", "r2", "r3"});
+  CHECK(queued[0].replay.job == j.id);
+  CHECK(queued[0].replay.seq == Seq{2});  // its seq when first delivered
+  CHECK(queued[0].replay.received_ms == received);
+  CHECK(queued[2].seq == Seq{8});  // new seqs, behind everything the account had
+  CHECK(f.job(j.id).matched == 3);
+  CHECK(f.job(j.id).enqueued == 3);
+  f.check_consistent();
+}
+
+TEST_CASE("ReplayJob: filters by account, type and event name") {
+  ReplayFixture f;
+  AccountId a = f.create("acme"), b = f.create("beta");
+  f.deliver(a, {track("Order Completed", 1), R"({"type":"identify","n":2})"});
+  f.deliver(b, {track("Order Completed", 3), track("Page Viewed", 4)});
+  SUBCASE("account") {
+    f.start({0, f.clock.wall_ms(), {b}, {}, {}});
+    REQUIRE(f.wait_until([&] { return f.read(b).size() == 2; }));
+    CHECK(f.read(a).empty());
+  }
+  SUBCASE("type and event") {
+    ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {"track"}, {"Order Completed"}});
+    REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kDone; }));
+    CHECK(f.payloads(a) == std::vector<std::string>{track("Order Completed", 1)});
+    CHECK(f.payloads(b) == std::vector<std::string>{track("Order Completed", 3)});
+  }
+  SUBCASE("dry run counts the same without enqueueing") {
+    auto p = replay_job::preview_replay(f.wal().env(), {0, f.clock.wall_ms(), {}, {"track"}, {}});
+    REQUIRE(p.is_ok());
+    CHECK(p->matched == 3);
+    CHECK(p->events[a] == 1);
+    CHECK(p->events[b] == 2);
+    CHECK(f.read(a).empty());
+  }
+}
+
+TEST_CASE("ReplayJob: replayed events bypass the idempotency index and keep their messageId") {
+  ReplayFixture f;
+  AccountId a = f.create("acme");
+  f.deliver(a, {"m1"});  // appended with idempotency key "key-m1"
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kDone; }));
+  CHECK(f.payloads(a) == std::vector<std::string>{"m1"});
+  // A client retry of the same key is still a duplicate: replay did not touch the index.
+  auto retry = f.append(a, {"m1"}, {"key-m1"});
+  REQUIRE(retry.is_ok());
+  CHECK(retry->duplicates == 1);
+}
+
+TEST_CASE("ReplayJob: holds back while the account's queue is full; resumes after a reopen") {
+  ReplayFixture f;
+  f.options.replay_account_window = 2;
+  AccountId a = f.create("acme");
+  std::vector<std::string> sent;
+  for (int i = 0; i < 7; ++i) sent.push_back("e" + std::to_string(i));
+  f.deliver(a, sent);
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  CHECK(f.read(a).size() == 2);  // the window: live events wait behind at most 2 replayed
+  f.reopen();
+  CHECK(f.job(j.id).enqueued == 2);
+  std::vector<std::string> got;
+  while (got.size() < sent.size()) {
+    REQUIRE(f.wait_until([&] { return !f.read(a).empty(); }));
+    for (const auto& e : f.read(a)) got.push_back(e.payload);
+    REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
+  }
+  CHECK(got == sent);  // nothing twice, nothing lost, in order
+  REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kDone; }));
+  CHECK(f.job(j.id).delivered == 7);
+  f.check_consistent();
+}
+
+TEST_CASE("ReplayJob: cancel stops enqueueing; unknown ids are kNotFound") {
+  ReplayFixture f;
+  f.options.replay_account_window = 1;
+  AccountId a = f.create("acme");
+  f.deliver(a, {"1", "2", "3"});
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 1; }));
+  auto cancelled =
+      f.wait<Result<ReplayJob>>([&](auto done) { f.wal().writer().cancel_replay(j.id, done); });
+  REQUIRE(cancelled.is_ok());
+  CHECK(cancelled->state == ReplayState::kCancelled);
+  REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(f.read(a).empty());
+  auto unknown =
+      f.wait<Result<ReplayJob>>([&](auto done) { f.wal().writer().cancel_replay(99, done); });
+  CHECK(unknown.status().code() == Status::Code::kNotFound);
+  f.reopen();
+  CHECK(f.job(j.id).state == ReplayState::kCancelled);
+}
+
+TEST_CASE("ReplayJob: delivered replays are retained again with their original receive time") {
+  ReplayFixture f;
+  AccountId a = f.create("acme");
+  const int64_t received = f.clock.wall_ms();
+  f.deliver(a, {"x"});
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.read(a).size() == 1; }));
+  REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
+  REQUIRE(f.wait_until([&] { return f.job(j.id).delivered == 1; }));
+  CHECK(f.wal().writer().retained_stats().events == 2);
+  // A second job over everything does not see the copies the first delivered after it began.
+  ReplayJob k = f.start({0, f.clock.wall_ms() + 10000, {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(k.id).state == ReplayState::kDone; }));
+  CHECK(f.job(k.id).matched == 2);
+  auto again = f.read(a);
+  REQUIRE(again.size() == 2);
+  CHECK(again[1].replay.received_ms == received);
+}
+
+TEST_CASE("record codec: a replayed event's mark round-trips and is covered by the CRC") {
+  std::string v = codec::event_value("{}", 5, ReplayMark{7, Seq{9}, 3});
+  auto parsed = codec::parse_event_value(v);
+  REQUIRE(parsed.is_ok());
+  CHECK(parsed->payload == "{}");
+  CHECK(parsed->replay == ReplayMark{7, Seq{9}, 3});
+  v[codec::kEventHeaderSize + 7] ^= 1;  // the job id's low byte
+  CHECK_FALSE(codec::parse_event_value(v).is_ok());
+  CHECK(codec::parse_event_value(codec::event_value("{}", 5))->replay.job == 0);
+}
+
+TEST_CASE("ReplayJob: retention expiring rows under a running job skips them and finishes") {
+  ReplayFixture f;
+  f.options.retain_delivered = std::chrono::seconds(60);
+  f.options.replay_account_window = 2;
+  AccountId a = f.create("acme");
+  f.deliver(a, {"1", "2", "3", "4", "5"});
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 2; }));
+  f.clock.advance(std::chrono::minutes(5));  // every retained row expires under the job
+  REQUIRE(f.wait_until([&] { return f.wal().writer().retained_stats().events == 0; }));
+  REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
+  REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kDone; }));
+  CHECK(f.job(j.id).enqueued == 2);
+  CHECK(f.job(j.id).delivered == 2);
+  f.check_consistent();
+}
+
+TEST_CASE("ReplayJob: a live event waits behind at most the window of replayed ones") {
+  ReplayFixture f;
+  f.options.replay_account_window = 2;
+  AccountId a = f.create("acme");
+  f.deliver(a, {"r0", "r1", "r2", "r3"});
+  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
+  REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 2; }));
+  REQUIRE(f.append(a, {"live"}).is_ok());
+  CHECK(f.payloads(a) == std::vector<std::string>{"r0", "r1", "live"});
+  auto queued = f.queued_seqs(a);
+  REQUIRE(f.settle(a, {queued[0], queued[1]}).is_ok());
+  REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 3; }));
+  CHECK(f.payloads(a) == std::vector<std::string>{"live", "r2"});
+}
