@@ -11,8 +11,10 @@
 # Then the same three loads on a store in service: bench/store_loader fills one store with
 # PREFILL_KEYS idempotency keys in the window and PREFILL_EVENTS queued events over 1,000
 # accounts, through the queue API, and the three rows run on it, next to the fresh rows.
+# PREFILLED_STORE=DIR copies a store the loader made earlier instead of loading one.
 # usage: bench/http_bench.sh [BUILD_DIR] (env DURATION=10s, CONNECTIONS=64, THREADS=2,
-#        PREFILL_KEYS=20000000, PREFILL_EVENTS=5000000; PREFILL_KEYS=0 skips the prefilled rows)
+#        PREFILL_KEYS=20000000, PREFILL_EVENTS=5000000; PREFILL_KEYS=0 skips the prefilled rows;
+#        PREFILLED_STORE=)
 set -euo pipefail
 BUILD=${1:-build-ingest}
 BIN=$BUILD/app/spillway
@@ -98,7 +100,11 @@ echo "== queue raw group-commit ceiling (no HTTP, 64 appends in flight)"
 # an outage leaves a deep backlog. Filled through the queue API (minutes, not hours of HTTP),
 # then served with draining paused, and the three loads run on it.
 if [ "$PREFILL_KEYS" -gt 0 ]; then
-  "$LOADER" "$WORK/prefilled" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 | tee "$WORK/loader.txt"
+  if [ -n "${PREFILLED_STORE:-}" ]; then
+    cp -r "$PREFILLED_STORE" "$WORK/prefilled"
+  else
+    "$LOADER" "$WORK/prefilled" "$PREFILL_KEYS" "$PREFILL_EVENTS" 1000 | tee "$WORK/loader.txt"
+  fi
   echo "prefilled store: $(du -sh "$WORK/prefilled" | cut -f1) on disk"
   serve prefilled
   run_wrk real_track_1key_prefilled track.lua 1 1
