@@ -107,12 +107,6 @@ const codec::RunInfo* DedupeIndex::run(uint64_t id) const {
   return nullptr;
 }
 
-Result<std::optional<Seq>> DedupeIndex::find(MDB_txn* txn, const KeyId& id, int64_t now_ms) {
-  auto seqs = find_many(txn, std::span<const KeyId>(&id, 1), now_ms);
-  if (!seqs) return seqs.status();
-  return (*seqs)[0];
-}
-
 Result<std::vector<std::optional<Seq>>> DedupeIndex::find_many(MDB_txn* txn,
                                                                std::span<const KeyId> ids,
                                                                int64_t now_ms) {

@@ -68,11 +68,10 @@ class DedupeIndex {
   // O(runs + seal_keys), whatever the window holds.
   Status open(MDB_env* env, int64_t now_ms);
 
-  // -- Inside a group commit. find: the seq of a copy seen within the window, or nullopt;
-  // kCorruption when a run is damaged (the caller refuses the request: fail closed).
-  Result<std::optional<Seq>> find(MDB_txn* txn, const KeyId& id, int64_t now_ms);
-  // find for every key of a request at once (one answer per id, in order): each run is probed
-  // for all keys still unanswered, its Bloom blocks prefetched together (RunLookup::find_many).
+  // -- Inside a group commit. find_many: for each key of a request (one answer per id, in
+  // order), the seq of a copy seen within the window, or nullopt; kCorruption when a run is
+  // damaged (the caller refuses the request: fail closed). Each run is probed for all keys
+  // still unanswered, its Bloom blocks prefetched together (RunLookup::find_many).
   Result<std::vector<std::optional<Seq>>> find_many(MDB_txn* txn, std::span<const KeyId> ids,
                                                     int64_t now_ms);
   // The seq of a key added by this transaction or still among the recent keys (no run probed).

@@ -69,14 +69,6 @@ Result<std::optional<KeyEntry>> RunLookup::find_in_run(MDB_txn* txn, const codec
   return find_in_block(*block, id);
 }
 
-Result<std::optional<KeyEntry>> RunLookup::find(MDB_txn* txn, const codec::RunInfo& run,
-                                                const KeyId& id) {
-  auto block = bloom_block(txn, run, id);
-  if (!block) return block.status();
-  if (!bloom::may_contain(*block, id)) return std::optional<KeyEntry>();
-  return find_in_run(txn, run, id);
-}
-
 Status RunLookup::find_many(MDB_txn* txn, const codec::RunInfo& run,
                             std::span<const KeyId* const> ids,
                             std::vector<std::optional<KeyEntry>>& found) {

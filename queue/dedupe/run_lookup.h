@@ -27,10 +27,9 @@ class RunLookup {
   RunLookup(const RunLookup&) = delete;
   RunLookup& operator=(const RunLookup&) = delete;
 
-  // The run's entry for `id`, or nullopt. kCorruption when the run's rows are missing or
-  // damaged (a lookup never guesses: the caller refuses the request).
-  Result<std::optional<KeyEntry>> find(MDB_txn* txn, const codec::RunInfo& run, const KeyId& id);
-  // The same for many keys: found[i] answers ids[i]. Every key's Bloom block is located and
+  // The run's entry for each key, or nullopt: found[i] answers ids[i]. kCorruption when the
+  // run's rows are missing or damaged (a lookup never guesses: the caller refuses the request).
+  // Every key's Bloom block is located and
   // prefetched before any is tested, so that the cache misses of a batch (one per key and run,
   // in a filter much larger than the CPU's caches) overlap instead of following one another.
   Status find_many(MDB_txn* txn, const codec::RunInfo& run, std::span<const KeyId* const> ids,
