@@ -4,6 +4,8 @@
 //     loop does the same puts in transactions of the writer's observed group size.
 //   BM_WalDrain/<slice>: read + settle slices of `slice` events per account over 1,000
 //     accounts, 20 slices in flight, against a raw read+delete loop of the same shape.
+//   BM_WalDrainRetention/<slice>: the same drain with and without `retain_delivered`, in
+//     alternating slices: settle's cost of keeping delivered events for replay.
 // Run: meson setup build-bench -Dbench=true && ninja -C build-bench bench/wal_bench &&
 //      build-bench/bench/wal_bench
 #include <benchmark/benchmark.h>
@@ -104,6 +106,47 @@ void BM_WalAppend(benchmark::State& state) {
   }
 }
 
+// Appends `per_account` events of `payload` to every account of `store`.
+void prefill(BenchStore& store, int per_account, const std::string& payload) {
+  for (AccountId id : store.ids) {
+    queue::AppendRequest req;
+    req.account = id;
+    for (int i = 0; i < per_account; ++i) req.events.push_back({payload, ""});
+    std::promise<void> p;
+    store.wal->writer().append(std::move(req), [&p](Result<queue::AppendResult>) { p.set_value(); });
+    p.get_future().wait();
+  }
+}
+
+// Reads and settles slices of `slice` events until `deadline` or the store is empty, with
+// `inflight` chains; chain i owns accounts i, i+inflight, ... (inflight divides the account
+// count), so at most one slice per account is in flight, as in the drainer. Returns the events
+// settled.
+uint64_t drain_until(BenchStore& store, int slice, int inflight,
+                     std::chrono::steady_clock::time_point deadline) {
+  std::atomic<uint64_t> drained{0};
+  std::vector<size_t> next_account(inflight);
+  for (int i = 0; i < inflight; ++i) next_account[i] = i;
+  run_chains(inflight, deadline, [&](int i, std::function<void()> next) {
+    for (size_t tries = 0; tries < store.ids.size() / inflight + 1; ++tries) {
+      AccountId a = store.ids[next_account[i]];
+      next_account[i] = (next_account[i] + inflight) % store.ids.size();
+      auto events = store.wal->reader().read(a, Seq{0}, slice, UINT64_MAX);
+      if (!events || events->empty()) continue;
+      queue::SettleRequest req{a, {}, {}};
+      for (const auto& e : *events) req.delivered.push_back(e.seq);
+      uint64_t n = events->size();
+      store.wal->writer().settle(std::move(req), [&, n, next](Status s) {
+        if (s.is_ok()) drained += n;
+        next();
+      });
+      return true;
+    }
+    return false;  // this chain's accounts are empty
+  });
+  return drained.load();
+}
+
 void BM_WalDrain(benchmark::State& state) {
   const int slice = static_cast<int>(state.range(0));
   constexpr int kAccounts = 1000, kPerAccount = 200, kInflight = 20;
@@ -111,50 +154,60 @@ void BM_WalDrain(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     BenchStore store(kAccounts);
-    for (AccountId id : store.ids) {
-      queue::AppendRequest req;
-      req.account = id;
-      for (int i = 0; i < kPerAccount; ++i) req.events.push_back({payload, ""});
-      std::promise<void> p;
-      store.wal->writer().append(std::move(req),
-                                 [&p](Result<queue::AppendResult>) { p.set_value(); });
-      p.get_future().wait();
-    }
+    prefill(store, kPerAccount, payload);
     state.ResumeTiming();
-    std::atomic<uint64_t> drained{0};
     auto before = store.wal->writer().stats();
     auto start = std::chrono::steady_clock::now();
-    // Each chain owns accounts i, i+20, ... (20 divides 1000): at most one slice per account in
-    // flight.
-    std::vector<size_t> next_account(kInflight);
-    for (int i = 0; i < kInflight; ++i) next_account[i] = i;
-    run_chains(kInflight, start + std::chrono::seconds(30), [&](int i, std::function<void()> next) {
-      for (size_t tries = 0; tries < store.ids.size() / kInflight + 1; ++tries) {
-        AccountId a = store.ids[next_account[i]];
-        next_account[i] = (next_account[i] + kInflight) % store.ids.size();
-        auto events = store.wal->reader().read(a, Seq{0}, slice, UINT64_MAX);
-        if (!events || events->empty()) continue;
-        queue::SettleRequest req{a, {}, {}};
-        for (const auto& e : *events) req.delivered.push_back(e.seq);
-        uint64_t n = events->size();
-        store.wal->writer().settle(std::move(req), [&, n, next](Status s) {
-          if (s.is_ok()) drained += n;
-          next();
-        });
-        return true;
-      }
-      return false;  // this chain's accounts are empty
-    });
+    uint64_t drained = drain_until(store, slice, kInflight, start + std::chrono::seconds(30));
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double commits = static_cast<double>(store.wal->writer().stats().commits - before.commits);
-    double rate = static_cast<double>(drained.load()) / secs;
-    double per_txn = static_cast<double>(drained.load()) / std::max(1.0, commits);
+    double rate = static_cast<double>(drained) / secs;
+    double per_txn = static_cast<double>(drained) / std::max(1.0, commits);
     double raw = raw_drain_rate(kAccounts, slice, std::max(1, static_cast<int>(per_txn + 0.5)),
                                 kPerAccount, payload);
     state.counters["events_per_s"] = rate;
     state.counters["events_per_commit"] = per_txn;
     state.counters["raw_events_per_s"] = raw;
     state.counters["ratio_to_raw"] = rate / raw;
+  }
+}
+
+// Settle's cost of retention (issue 13: >= 0.8x of without): two stores filled alike, one
+// keeping every delivered event (`retain_delivered`, one sequential row per event in the settle's
+// transaction), drained in alternating slices so both see the same disk and the same neighbours.
+void BM_WalDrainRetention(benchmark::State& state) {
+  const int slice = static_cast<int>(state.range(0));
+  constexpr int kAccounts = 1000, kPerAccount = 600, kInflight = 20, kRounds = 8;
+  constexpr auto kRound = std::chrono::milliseconds(400);
+  const std::string payload = payload_of(200);
+  for (auto _ : state) {
+    state.PauseTiming();
+    BenchStore plain(kAccounts);
+    BenchStore::Options keep;
+    keep.retain_delivered = std::chrono::hours(1);
+    BenchStore retaining(kAccounts, keep);
+    prefill(plain, kPerAccount, payload);
+    prefill(retaining, kPerAccount, payload);
+    state.ResumeTiming();
+    uint64_t n[2] = {0, 0};
+    double secs[2] = {0, 0};
+    for (int round = 0; round < kRounds; ++round) {
+      for (int k = 0; k < 2; ++k) {
+        int which = (round % 2 == 0) ? k : 1 - k;  // flip the order every round
+        BenchStore& store = which == 0 ? plain : retaining;
+        auto start = std::chrono::steady_clock::now();
+        n[which] += drain_until(store, slice, kInflight, start + kRound);
+        secs[which] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+    }
+    // Proves the retaining store really kept what it settled (a bench of nothing would not).
+    state.counters["retained_events"] =
+        static_cast<double>(retaining.wal->writer().retained_stats().events);
+    state.counters["plain_events_per_s"] = static_cast<double>(n[0]) / secs[0];
+    state.counters["retaining_events_per_s"] = static_cast<double>(n[1]) / secs[1];
+    state.counters["ratio_retaining_to_plain"] =
+        (static_cast<double>(n[1]) / secs[1]) / (static_cast<double>(n[0]) / secs[0]);
   }
 }
 
@@ -166,6 +219,12 @@ BENCHMARK(BM_WalAppend)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_WalDrain)
+    ->Arg(10)
+    ->Arg(100)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_WalDrainRetention)
     ->Arg(10)
     ->Arg(100)
     ->Iterations(1)
