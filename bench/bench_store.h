@@ -30,7 +30,8 @@ struct BenchStore {
   struct Options {
     std::chrono::milliseconds retain_delivered{0};
   };
-  explicit BenchStore(int accounts, Options o = {}) {
+  explicit BenchStore(int accounts) : BenchStore(accounts, Options()) {}
+  BenchStore(int accounts, Options o) {
     options.dir = dir.sub("data");
     options.retain_delivered = o.retain_delivered;
     options.map_size = uint64_t{64} << 30;
