@@ -258,8 +258,12 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   if (size_.adaptive() && size_.samples() >= kModelSamples) {
     // AIMD judges queueing against the cost model: a request may wait for about one and a
     // half requests of the current size ahead of it (one queued behind the one in service
-    // keeps a serial downstream busy across round trips; the half is slack for them).
-    const double allowed_ms = size_.cost_ms(events) + 1.5 * size_.cost_ms(size_.events());
+    // keeps a serial downstream busy across round trips; the half is slack for them), but
+    // never more than 1.5 targets: when requests are larger than the target (the efficiency
+    // floor, or a misread model), live events would otherwise wait behind several of them.
+    const double ahead_ms = std::min(size_.cost_ms(size_.events()),
+                                     static_cast<double>(size_.options().target.count()));
+    const double allowed_ms = size_.cost_ms(events) + 1.5 * ahead_ms;
     limit_.on_success(flight.ticket, latency, events,
                       std::chrono::microseconds(static_cast<int64_t>(allowed_ms * 1000)));
   } else {

@@ -15,6 +15,18 @@ constexpr double kMinSpread = 0.05;
 // Sizes alternate by this fraction around the chosen one, so the sizes always spread enough to
 // tell the fixed part from the per-event part (the mean size is unchanged).
 constexpr double kDither = 0.15;
+// Every kProbeEvery-th size is kProbe of the chosen one: dithering alone spreads the sizes
+// too little for timing noise (a loaded host, answers observed late), which bends the fitted
+// slope and makes the fixed part read 4-6x too high for seconds; a wider spread pins the slope.
+constexpr uint64_t kProbeEvery = 8;
+constexpr double kProbe = 0.5;
+// The efficiency floor uses the fixed part minus kFloorConfidence standard errors of its
+// estimate: the floor is about 30 a / b (efficiency 0.97), so a fixed part misread by noise
+// (19-31 ms for a true 5 ms in one drill) made requests of 2-3x the target's size for
+// seconds, and live events waited behind them. A fixed part that is large for sure still
+// raises the size.
+constexpr double kFloorConfidence = 2.0;
+constexpr double kMaxGrowth = 1.25;
 // The model is stale when the smoothed relative error of its predictions exceeds this (the
 // noise of a steady downstream stays well below); then the old samples are dropped. Without
 // it, samples from before a speed change and after it, at different sizes, make a false slope
@@ -63,7 +75,7 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   // Requests of less than half the size (live events only) are not samples: a few events say
   // little about the per-event cost, and such a request, sent behind a full one, is the one
   // charged with that one's service when the two answers are handled out of order.
-  if (events == 0 || (samples_ >= kTrustedSamples && 2 * events < events_)) return;
+  if (events == 0 || (samples_ >= kTrustedSamples && 5 * events < 2 * base_)) return;
   const double x = static_cast<double>(events);
   const double predicted = cost_ms(events);
   const bool odd = y < kImplausible * predicted || y > predicted / kImplausible;
@@ -76,6 +88,7 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   sy_ = keep * sy_ + y;
   sxx_ = keep * sxx_ + x * x;
   sxy_ = keep * sxy_ + x * y;
+  syy_ = keep * syy_ + y * y;
   ++samples_;
   fit();
   choose();
@@ -105,40 +118,51 @@ void RequestSize::fit() {
     if (b > 0 && a >= 0) {
       a_ms_ = a;
       b_ms_ = b;
+      // Standard error of the intercept, with s0 (about 1 / alpha) as the number of samples.
+      const double residual = std::max(0.0, syy_ / s0_ - my * my - b * vxy);
+      a_error_ms_ = std::sqrt(residual / s0_ * (1.0 + mx * mx / vxx));
       return;
     }
     if (sxy_ > 0) {
       a_ms_ = 0;
+      a_error_ms_ = 0;
       b_ms_ = sxy_ / sxx_;
       return;
     }
   }
   a_ms_ = std::clamp(a_ms_, 0.0, 0.5 * my);
   b_ms_ = std::max(1e-6, (my - a_ms_) / std::max(1.0, mx));
+  a_error_ms_ = a_ms_;  // a guess, not a fit: the efficiency floor does not act on it
 }
 
 void RequestSize::choose() {
   const auto lo = static_cast<double>(options_.min_events);
   const auto hi = static_cast<double>(options_.max_events);
   if (!adaptive()) {
-    events_ = options_.max_events;
+    events_ = base_ = options_.max_events;
     return;
   }
   if (samples_ == 0) {
-    events_ = static_cast<uint32_t>(std::clamp(kInitialEvents, lo, hi));
+    events_ = base_ = static_cast<uint32_t>(std::clamp(kInitialEvents, lo, hi));
     return;
   }
   const auto target = static_cast<double>(options_.target.count());
   const double for_target = (target - a_ms_) / b_ms_;
   // Smallest n with n / (a + b n) >= e * R, R the rate at max_events:
   // n >= e R a / (1 - e R b); when the denominator is not positive only max_events reaches it.
-  const double rate_hi = hi / (a_ms_ + b_ms_ * hi);
+  const double sure_a = std::max(0.0, a_ms_ - kFloorConfidence * a_error_ms_);
+  const double rate_hi = hi / (sure_a + b_ms_ * hi);
   const double er = options_.efficiency * rate_hi;
   const double denom = 1.0 - er * b_ms_;
-  const double efficient = denom > 0 ? er * a_ms_ / denom : hi;
-  const double dither = samples_ % 2 == 0 ? 1.0 + kDither : 1.0 - kDither;
-  const double n = std::max(for_target, efficient) * dither;
-  events_ = static_cast<uint32_t>(std::llround(std::clamp(n, lo, hi)));
+  const double efficient = denom > 0 ? er * sure_a / denom : hi;
+  double base = std::max(for_target, efficient);
+  // Shrinks at once, grows by at most kMaxGrowth per sample: a fit from the few samples left
+  // after a reset (a speed change) can put the slope near zero and ask for the upper bound.
+  if (base_ > 0) base = std::min(base, kMaxGrowth * static_cast<double>(base_));
+  base_ = static_cast<uint32_t>(std::llround(std::clamp(base, lo, hi)));
+  double spread = samples_ % 2 == 0 ? 1.0 + kDither : 1.0 - kDither;
+  if (samples_ % kProbeEvery == kProbeEvery - 1) spread = kProbe;
+  events_ = static_cast<uint32_t>(std::llround(std::clamp(base * spread, lo, hi)));
 }
 
 }  // namespace spillway::replay

@@ -31,6 +31,11 @@ struct RequestSizeOptions {
 // spent on it alone: its completion minus the later of its send and the previous completion,
 // so requests waiting in the downstream's queue behind others do not count their wait.
 // The size is (target - a) / b, raised to the smallest efficient size, clamped to the bounds.
+// Against timing noise (a loaded host handles answers late, which bends the fitted slope and
+// moves the fixed part): every 8th request is half the size so the slope is measured; the
+// efficient size uses the fixed part minus two standard errors, so only a fixed part that is
+// large for sure raises requests above the target; and the size grows by at most 1.25x per
+// sample (it shrinks at once).
 // How it composes with ConcurrencyLimit (AIMD): this controller owns the size and looks at
 // cost, which queueing does not change; AIMD owns the number in flight and looks at errors and
 // queueing. Once the model has a few samples the drainer judges each latency for AIMD against
@@ -47,7 +52,8 @@ class RequestSize {
   // Events for the next request.
   uint32_t events() const { return events_; }
   // A request of `events` events sent at `sent` was acknowledged at `done`. Once the model has
-  // a few samples, requests of less than half the current size only advance the clock.
+  // a few samples, requests of less than 0.4 of the chosen size (live events; probes are half)
+  // only advance the clock.
   void on_success(uint64_t events, TimePoint sent, TimePoint done);
   // A request sent at `sent` failed at `done`: no sample, but the downstream was busy with it.
   void on_failure(TimePoint sent, TimePoint done);
@@ -70,10 +76,12 @@ class RequestSize {
 
   RequestSizeOptions options_;
   uint32_t events_;
+  uint32_t base_ = 0;           // the size chosen before dithering and probing
   TimePoint last_done_{};
-  // Exponentially weighted sums of 1, n, cost, n², n·cost.
-  double s0_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
+  // Exponentially weighted sums of 1, n, cost, n², n·cost, cost².
+  double s0_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0, syy_ = 0;
   double a_ms_ = 0, b_ms_ = 0;
+  double a_error_ms_ = 0;  // standard error of a_ms_ (0 when not fitted by least squares)
   double drift_ = 0;          // smoothed relative error of the model's predictions
   uint32_t implausible_ = 0;  // implausibly cheap samples in a row (skipped)
   uint64_t samples_ = 0;
