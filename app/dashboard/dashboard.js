@@ -40,8 +40,8 @@
     if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
     return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
   }
-  // "2026-12-05 15:40:01 UTC" from the server's RFC 3339 UTC times (the CLI's --from/--to zone).
-  function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "–"; }
+  // "2026-12-05 15:40:01" (UTC, as the CLI's --from/--to) from the server's RFC 3339 UTC times.
+  function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "–"; }
   function fmtRate(r) { return r >= 100 ? fmtInt(r) : (Math.round(r * 10) / 10).toString(); }
 
   function askToken(then) {
@@ -242,7 +242,6 @@
   }
 
   function renderRetained(r) {
-    setText($("retention-keep"), r.enabled ? "delivered events are kept " + fmtDuration(r.keep_s) : "");
     $("retained-events").dataset.value = r.events;
     setText($("retained-events"), fmtInt(r.events) + " events");
     setText($("retained-bytes"), fmtBytes(r.bytes) +
@@ -250,7 +249,7 @@
     $("retained-oldest").dataset.value = r.oldest_delivered_at || "";
     setText($("retained-oldest"), r.oldest_age_s === null ? "–" : fmtDuration(r.oldest_age_s));
     setText($("retained-oldest-at"), r.oldest_delivered_at === null ? "nothing retained"
-      : "delivered " + fmtTime(r.oldest_delivered_at) + ": a replay reaches back to here");
+      : "delivered " + fmtTime(r.oldest_delivered_at) + " UTC: a replay reaches back to here");
     const state = r.shedding ? "shedding" : r.enabled ? "on" : "off";
     $("retention-state").dataset.state = state;
     setText($("retention-state"), state);
@@ -306,7 +305,7 @@
       " enqueued of " + fmtInt(j.matched) + " matched";
     setText(tr.querySelector(".pct"), Math.floor(100 * done) + "%");
     const delivering = j.state !== "running" && j.delivered < j.enqueued;
-    tr.children[1].title = j.finished_at ? "finished " + fmtTime(j.finished_at) : "";
+    tr.children[1].title = j.finished_at ? "finished " + fmtTime(j.finished_at) + " UTC" : "";
     setCells(tr, [String(j.id), j.state + (delivering ? ", delivering" : ""), fmtTime(j.from),
       fmtTime(j.to), jobFilters(j), null, fmtInt(j.matched), fmtInt(j.enqueued),
       fmtInt(j.delivered), fmtTime(j.created_at)]);
@@ -321,7 +320,7 @@
     const off = !r.enabled && r.events === 0 && jobs.length === 0;
     $("retention-off").hidden = !off;
     $("retention-body").hidden = off;
-    if (off) return setText($("retention-keep"), "");
+    if (off) return;
     renderRetained(r);
     const sorted = jobs.slice().sort((a, b) => b.id - a.id);
     syncRows(document.querySelector("#replays tbody"), sorted, (j) => String(j.id),
