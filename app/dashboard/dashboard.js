@@ -42,6 +42,11 @@
   }
   // "2026-12-05 15:40:01" (UTC, as the CLI's --from/--to) from the server's RFC 3339 UTC times.
   function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "–"; }
+  // "2026-12-05 13:00:00 → 15:30:00": the end's date only when it is another day.
+  function fmtRange(from, to) {
+    const a = fmtTime(from), b = fmtTime(to);
+    return a + " → " + (a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b);
+  }
   function fmtRate(r) { return r >= 100 ? fmtInt(r) : (Math.round(r * 10) / 10).toString(); }
 
   function askToken(then) {
@@ -253,29 +258,31 @@
     const state = r.shedding ? "shedding" : r.enabled ? "on" : "off";
     $("retention-state").dataset.state = state;
     setText($("retention-state"), state);
+    const budget = r.max_bytes > 0 ? ", at most " + fmtBytes(r.max_bytes) : "";
     setText($("retention-budget"), r.shedding ? "disk short: nothing new kept, oldest dropped first"
-      : r.enabled ? "keeps " + fmtDuration(r.keep_s) + (r.max_bytes > 0 ? ", at most " + fmtBytes(r.max_bytes) : "")
-      : "expiring what an earlier run kept");
+      : r.enabled ? "keeps " + fmtDuration(r.keep_s) + budget : "expiring what an earlier run kept");
     const d = r.dropped;
     const early = d.budget + d.disk + d.not_kept;
     $("retained-dropped").dataset.early = early;
     setText($("retained-dropped"), fmtInt(early) + " / " + fmtInt(d.expired));
     $("retained-dropped").classList.toggle("err-line", early > 0);
-    setText($("retained-dropped-detail"), "budget " + fmtInt(d.budget) + ", disk " + fmtInt(d.disk) +
-      ", not kept " + fmtInt(d.not_kept) + " (since start)");
+    setText($("retained-dropped-detail"), "budget " + fmtInt(d.budget) + ", disk " +
+      fmtInt(d.disk) + ", not kept " + fmtInt(d.not_kept) + " (since start)");
   }
 
   function jobFilters(j) {
     const parts = [];
     if (j.accounts.length > 0) parts.push("accounts " + j.accounts.join(", "));
     if (j.types.length > 0) parts.push("types " + j.types.join(", "));
-    if (j.events.length > 0) parts.push("events " + j.events.map((e) => JSON.stringify(e)).join(", "));
+    if (j.events.length > 0) {
+      parts.push("events " + j.events.map((e) => JSON.stringify(e)).join(", "));
+    }
     return parts.length > 0 ? parts.join("; ") : "all events";
   }
 
   function makeReplayRow() {
-    const tr = makeCells(10, [0, 6, 7, 8]);
-    tr.children[4].className = "filters";
+    const tr = makeCells(9, [0, 5, 6, 7]);
+    tr.children[3].className = "filters";
     const cell = document.createElement("div");
     cell.className = "progcell";
     const bar = document.createElement("div");
@@ -288,7 +295,7 @@
     const pct = document.createElement("span");
     pct.className = "pct";
     cell.append(bar, pct);
-    tr.children[5].appendChild(cell);
+    tr.children[4].appendChild(cell);
     return tr;
   }
 
@@ -301,13 +308,13 @@
     tr.dataset.progress = Math.round(100 * done);
     tr.querySelector(".enqueued").style.width = (100 * of(j.enqueued)).toFixed(1) + "%";
     tr.querySelector(".delivered").style.width = (100 * done).toFixed(1) + "%";
-    tr.querySelector(".progress").title = fmtInt(j.delivered) + " delivered, " + fmtInt(j.enqueued) +
-      " enqueued of " + fmtInt(j.matched) + " matched";
+    tr.querySelector(".progress").title = fmtInt(j.delivered) + " delivered, " +
+      fmtInt(j.enqueued) + " enqueued of " + fmtInt(j.matched) + " matched";
     setText(tr.querySelector(".pct"), Math.floor(100 * done) + "%");
     const delivering = j.state !== "running" && j.delivered < j.enqueued;
     tr.children[1].title = j.finished_at ? "finished " + fmtTime(j.finished_at) + " UTC" : "";
-    setCells(tr, [String(j.id), j.state + (delivering ? ", delivering" : ""), fmtTime(j.from),
-      fmtTime(j.to), jobFilters(j), null, fmtInt(j.matched), fmtInt(j.enqueued),
+    setCells(tr, [String(j.id), j.state + (delivering ? ", delivering" : ""),
+      fmtRange(j.from, j.to), jobFilters(j), null, fmtInt(j.matched), fmtInt(j.enqueued),
       fmtInt(j.delivered), fmtTime(j.created_at)]);
   }
 

@@ -20,7 +20,7 @@ function rowOf(id) {
   if (!tr) return null;
   return { cells: Array.from(tr.children, (td) => td.textContent), progress: tr.dataset.progress,
     delivered: tr.querySelector(".delivered").style.width,
-    elements: tr.children[4].children.length };
+    elements: tr.children[3].children.length };
 }
 
 async function deliverAndRetain() {
@@ -58,15 +58,17 @@ async function main() {
     // Draining is paused, so the job fills acme's queue to the window (4) and waits there.
     await waitFor(page, (id) => {
       const tr = document.querySelector("#replays tbody tr[data-key='" + id + "']");
-      return tr && tr.children[7].textContent === "4";
+      return tr && tr.children[6].textContent === "4";
     }, job.id, "the job row shows 4 enqueued", PROBE);
     let row = await page.evaluate(rowOf, job.id);
     check(row.cells[0] === String(job.id), "the row names the job");
     check(row.cells[1] === "running", "the job is running (" + row.cells[1] + ")");
-    check(row.cells[8] === "0" && row.progress === "0" && row.delivered === "0%" &&
-      row.cells[5] === "0%", "nothing delivered: progress 0%");
-    check(row.cells[4] === "accounts acme; types track; events " + JSON.stringify(EVIL),
-      "the filters are shown as text (" + row.cells[4] + ")");
+    check(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d → /.test(row.cells[2]),
+      "the range of delivery times (" + row.cells[2] + ")");
+    check(row.cells[7] === "0" && row.progress === "0" && row.delivered === "0%" &&
+      row.cells[4] === "0%", "nothing delivered: progress 0%");
+    check(row.cells[3] === "accounts acme; types track; events " + JSON.stringify(EVIL),
+      "the filters are shown as text (" + row.cells[3] + ")");
     check(row.elements === 0 && await page.evaluate(() =>
       document.querySelectorAll("#retention script, #retention img").length === 0 &&
       window.pwned === undefined), "the markup in the event name made no element and ran nothing");
@@ -80,9 +82,9 @@ async function main() {
       return tr && tr.dataset.progress === "100";
     }, job.id, "the job reaches 100% after the drain resumes", PROBE);
     row = await page.evaluate(rowOf, job.id);
-    check(row.cells[1] === "done" && row.cells[6] === "10" && row.cells[7] === "10" &&
-      row.cells[8] === "10", "done: 10 matched, enqueued and delivered (" + row.cells + ")");
-    check(row.delivered === "100%" && row.cells[5] === "100%", "the bar is full");
+    check(row.cells[1] === "done" && row.cells[5] === "10" && row.cells[6] === "10" &&
+      row.cells[7] === "10", "done: 10 matched, enqueued and delivered (" + row.cells + ")");
+    check(row.delivered === "100%" && row.cells[4] === "100%", "the bar is full");
     await waitFor(page, () => document.querySelector("#retained-events").dataset.value === "23",
       undefined, "the replayed events are retained again (23)", PROBE);
   });
