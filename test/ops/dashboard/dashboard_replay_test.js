@@ -1,9 +1,10 @@
 // The dashboard's "Retention and replays" section in headless Chromium, against a server run
-// with --retain-delivered-s 3600 --replay-account-window 4 and a null: sink. usage:
+// with --retain-delivered-s 3600 --replay-account-window 4 --open-reads 1 and a null: sink.
 //   node dashboard_replay_test.js URL TOKEN SCREENSHOT PROFILE_DIR CHROMIUM
-// Delivers 13 events (retained), pauses the drain, starts a replay job of acme's 10 with an
-// event-name filter holding markup, checks the job row (running, 4 enqueued, 0% delivered) and
-// that the markup is text, resumes, and checks the row reaches done at 100%.
+// Delivers 13 events (retained); without a token the page shows them and says the jobs need
+// it; with the token, pauses the drain, starts a replay job of acme's 10 with an event-name
+// filter holding markup, checks the job row (running, 4 enqueued, 0% delivered) and that the
+// markup is text, resumes, and checks the row reaches done at 100%.
 "use strict";
 const { check, server, waitFor, withPage, enterToken, run } = require("./harness");
 
@@ -40,9 +41,18 @@ async function main() {
   const from = new Date(Date.now() - 1000).toISOString();
   await deliverAndRetain();
   await withPage(url, { profile, executablePath }, async (page) => {
-    await enterToken(page, token);
+    // --open-reads: the backlog (and its retention summary) needs no token, the jobs do.
     await waitFor(page, () => document.querySelector("#retained-events").dataset.value === "13",
-      undefined, "the page shows 13 retained events", PROBE);
+      undefined, "the page shows 13 retained events without a token", PROBE);
+    await waitFor(page, () => !document.querySelector("#replays-error").hidden, undefined,
+      "and says the replay jobs need the token", PROBE);
+    check((await page.textContent("#replays-error")).includes("admin token") &&
+      await page.isHidden("#token-dialog"), "without asking for it (" +
+      await page.textContent("#replays-error") + ")");
+    await page.click("#token-button");
+    await enterToken(page, token);
+    await waitFor(page, () => document.querySelector("#replays-error").hidden, undefined,
+      "with the token the jobs come", PROBE);
     check(await page.isHidden("#retention-off"), "retention is on: no 'retention off' line");
     check(await page.getAttribute("#retention-state", "data-state") === "on", "retention on");
     const reach = await page.textContent("#retained-oldest-at");

@@ -70,9 +70,11 @@ kill -TERM "$PID"; wait "$PID"; CODE=$?; PID=
 [ "$CODE" -eq 0 ] || { echo "FAIL: server exited $CODE after SIGTERM"; exit 1; }
 
 # Retention and replays: every event is delivered (null:) and kept; a replay job of a paused
-# drain fills its account's queue to the window of 4 and waits there, visible.
+# drain fills its account's queue to the window of 4 and waits there, visible. --open-reads:
+# the backlog needs no token, the replay jobs still do.
 SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data2" --listen 127.0.0.1:0 --threads 2 \
   --min-free-disk-bytes 0 --sink null: --retain-delivered-s 3600 --replay-account-window 4 \
+  --open-reads 1 \
   2> "$WORK/server2.log" &
 PID=$!
 PORT=$(spillway_ready_port "$WORK/server2.log") ||
