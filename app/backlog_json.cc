@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "queue/retain/retained_log.h"
+#include "replay/delivery_json.h"
+
 namespace spillway::app {
 namespace {
 
@@ -88,6 +91,28 @@ nlohmann::json backlog_json(const replay::DrainSnapshot& snap,
                    : sort == BacklogSort::kAge ? "age"
                                                : "eta"},
           {"accounts", std::move(accounts)}};
+}
+
+nlohmann::json retention_json(const queue::retain::RetainedStats& stats, RetentionSettings settings,
+                              uint64_t jobs_running, int64_t now_ms) {
+  // The oldest delivery time is how far back a replay can reach (jobs select by delivery time).
+  bool any = stats.oldest_delivered_ms > 0;
+  return {
+      {"enabled", settings.keep_s > 0},
+      {"keep_s", settings.keep_s},
+      {"max_bytes", settings.max_bytes},
+      {"events", stats.events},
+      {"bytes", stats.bytes},
+      {"oldest_delivered_at",
+       any ? nlohmann::json(replay::format_rfc3339_ms(stats.oldest_delivered_ms)) : nullptr},
+      {"oldest_age_s", any ? nlohmann::json(age_s(stats.oldest_delivered_ms, now_ms)) : nullptr},
+      {"shedding", stats.shedding},
+      {"dropped",
+       {{"expired", stats.expired},
+        {"budget", stats.dropped_budget},
+        {"disk", stats.dropped_disk},
+        {"not_kept", stats.not_kept}}},
+      {"replay_jobs_running", jobs_running}};
 }
 
 nlohmann::json account_json(const queue::AccountRecord& rec, const replay::AccountView* view,

@@ -1,5 +1,6 @@
 #include "app/drain_routes.h"
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -46,6 +47,13 @@ HttpResponse ok_json(const json& j) {
   return ingest::json_response(200, j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+uint64_t jobs_running(queue::Wal& wal) {
+  auto jobs = wal.writer().replay_jobs();
+  return static_cast<uint64_t>(std::count_if(jobs.begin(), jobs.end(), [](const auto& j) {
+    return j.state == queue::ReplayState::kRunning;
+  }));
+}
+
 void get_backlog(const Context& c, const HttpRequest& req, const Responder& respond) {
   if (!c.options.open_reads && !require_admin(c.token, req, respond)) return;
   auto top = count_param(req, "top", 20, 10000);
@@ -58,7 +66,11 @@ void get_backlog(const Context& c, const HttpRequest& req, const Responder& resp
                                           "top must be 1..10000 and sort one of depth, age, eta"));
   }
   c.drainer.snapshot([&c, respond, n = *top, sort](const replay::DrainSnapshot& snap) {
-    auto body = backlog_json(snap, c.wal.accounts().totals(), n, sort, c.clock.wall_ms());
+    int64_t now_ms = c.clock.wall_ms();
+    auto body = backlog_json(snap, c.wal.accounts().totals(), n, sort, now_ms);
+    body["retention"] = retention_json(c.wal.writer().retained_stats(),
+                                       {c.options.retain_delivered_s, c.options.retain_max_bytes},
+                                       jobs_running(c.wal), now_ms);
     if (!c.options.node.empty()) body["node"] = c.options.node;
     respond(ok_json(std::move(body)));
   });

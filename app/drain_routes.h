@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace spillway {
@@ -26,10 +27,15 @@ struct DrainRoutesOptions {
   unsigned dead_batch = 1000;
   // This node's id, shown as "node" in GET /v1/backlog (one view over several nodes).
   std::string node;
+  // Retention settings (--retain-delivered-s, --retain-max-bytes), reported in GET /v1/backlog's
+  // "retention" object. 0: off / no budget.
+  int64_t retain_delivered_s = 0;
+  uint64_t retain_max_bytes = 0;
 };
 
 // Registers the operator surface of the drain engine on the shared router (docs/http_api.md):
-//   GET  /v1/backlog?top=N&sort=depth|age|eta     totals, drain state, rates, top accounts
+//   GET  /v1/backlog?top=N&sort=depth|age|eta     totals, drain state, rates, top accounts,
+//                                                  retention and running replay jobs
 //   GET  /v1/accounts/{name}                       one account
 //   POST /v1/drain/pause | /v1/drain/resume        global, durable
 //   PUT  /v1/drain/limits {"max_events_per_sec","max_concurrency"}

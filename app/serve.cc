@@ -2,6 +2,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <future>
 #include <iostream>
@@ -104,8 +105,11 @@ struct ReplayWiring {
     if (!made) return made.status();
     sink = std::make_unique<NodeDownstream>(std::move(*made), config.node_id);
     drainer = std::make_unique<replay::Drainer>(ioc, wal, *sink, config.replay, clock, log);
-    add_drain_routes(ingest.router, *drainer, wal, ingest.admin, log,
-                     {config.open_reads, 1000, config.node_id});
+    add_drain_routes(
+        ingest.router, *drainer, wal, ingest.admin, log,
+        {config.open_reads, 1000, config.node_id,
+         std::chrono::duration_cast<std::chrono::seconds>(config.wal.retain_delivered).count(),
+         config.wal.retain_max_bytes});
     add_replay_routes(ingest.router, *drainer, wal, ingest.admin, log);
     return drainer->start();
   }

@@ -1,6 +1,7 @@
 // spillway incident dashboard: polls GET /v1/backlog every 2 s and updates the page in place
 // (no re-render, so nothing flickers). The admin token is asked for once and kept in
-// sessionStorage (this tab only). With --cluster-nodes the node also serves
+// sessionStorage (this tab only). GET /v1/backlog's "retention" object and GET /v1/replays fill
+// the "Retention and replays" section. With --cluster-nodes the node also serves
 // GET /v1/cluster/backlog, and the cluster section shows it; otherwise that route answers 404
 // and the section stays hidden.
 "use strict";
@@ -12,6 +13,10 @@
   const trend = [];          // {t, events} ring, oldest first
   let inFlight = false;
   let clusterInFlight = false;
+  let replaysInFlight = false;
+  // The retention section joins two polls: the summary from GET /v1/backlog and the jobs from
+  // GET /v1/replays (null until it answered; jobsError when it could not).
+  const retention = { summary: null, jobs: null, jobsError: "" };
   let clusterState = "probing";  // "on" once the cluster route answered, "off" after its 404
   let pendingAction = null;  // action to retry once a token is given
   const limits = { rate: 0, concurrency: 1 };  // as last reported by the server
@@ -34,6 +39,13 @@
     if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
     if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
     return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+  }
+  // "2026-12-05 15:40:01" (UTC, as the CLI's --from/--to) from the server's RFC 3339 UTC times.
+  function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, "") : "–"; }
+  // "2026-12-05 13:00:00 → 15:30:00": the end's date only when it is another day.
+  function fmtRange(from, to) {
+    const a = fmtTime(from), b = fmtTime(to);
+    return a + " → " + (a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b);
   }
   function fmtRate(r) { return r >= 100 ? fmtInt(r) : (Math.round(r * 10) / 10).toString(); }
 
@@ -181,7 +193,10 @@
     return tr;
   }
 
-  function setCells(tr, texts) { texts.forEach((t, i) => setText(tr.children[i], t)); }
+  // Cells whose text is null keep their content (a cell holding elements, such as a bar).
+  function setCells(tr, texts) {
+    texts.forEach((t, i) => { if (t !== null) setText(tr.children[i], t); });
+  }
 
   function nodeStateText(n) {
     if (!n.reachable) return "unreachable";
@@ -231,6 +246,97 @@
     renderClusterAccounts(c.accounts);
   }
 
+  function renderRetained(r) {
+    $("retained-events").dataset.value = r.events;
+    setText($("retained-events"), fmtInt(r.events) + " events");
+    setText($("retained-bytes"), fmtBytes(r.bytes) +
+      (r.max_bytes > 0 ? " of " + fmtBytes(r.max_bytes) + " budget" : ""));
+    $("retained-oldest").dataset.value = r.oldest_delivered_at || "";
+    setText($("retained-oldest"), r.oldest_age_s === null ? "–" : fmtDuration(r.oldest_age_s));
+    setText($("retained-oldest-at"), r.oldest_delivered_at === null ? "nothing retained"
+      : "delivered " + fmtTime(r.oldest_delivered_at) + " UTC: a replay reaches back to here");
+    const state = r.shedding ? "shedding" : r.enabled ? "on" : "off";
+    $("retention-state").dataset.state = state;
+    setText($("retention-state"), state);
+    const budget = r.max_bytes > 0 ? ", at most " + fmtBytes(r.max_bytes) : "";
+    setText($("retention-budget"), r.shedding ? "disk short: nothing new kept, oldest dropped first"
+      : r.enabled ? "keeps " + fmtDuration(r.keep_s) + budget : "expiring what an earlier run kept");
+    const d = r.dropped;
+    const early = d.budget + d.disk + d.not_kept;
+    $("retained-dropped").dataset.early = early;
+    setText($("retained-dropped"), fmtInt(early) + " / " + fmtInt(d.expired));
+    $("retained-dropped").classList.toggle("err-line", early > 0);
+    setText($("retained-dropped-detail"), "budget " + fmtInt(d.budget) + ", disk " +
+      fmtInt(d.disk) + ", not kept " + fmtInt(d.not_kept) + " (since start)");
+  }
+
+  function jobFilters(j) {
+    const parts = [];
+    if (j.accounts.length > 0) parts.push("accounts " + j.accounts.join(", "));
+    if (j.types.length > 0) parts.push("types " + j.types.join(", "));
+    if (j.events.length > 0) {
+      parts.push("events " + j.events.map((e) => JSON.stringify(e)).join(", "));
+    }
+    return parts.length > 0 ? parts.join("; ") : "all events";
+  }
+
+  function makeReplayRow() {
+    const tr = makeCells(9, [0, 5, 6, 7]);
+    tr.children[3].className = "filters";
+    const cell = document.createElement("div");
+    cell.className = "progcell";
+    const bar = document.createElement("div");
+    bar.className = "progress";
+    for (const part of ["enqueued", "delivered"]) {
+      const layer = document.createElement("div");
+      layer.className = part;
+      bar.appendChild(layer);
+    }
+    const pct = document.createElement("span");
+    pct.className = "pct";
+    cell.append(bar, pct);
+    tr.children[4].appendChild(cell);
+    return tr;
+  }
+
+  // Every string here comes from the server (account and event names of the filters): cells
+  // get them as text only.
+  function updateReplayRow(tr, j) {
+    const of = (n) => (j.matched > 0 ? Math.min(1, n / j.matched) : j.state === "running" ? 0 : 1);
+    const done = of(j.delivered);
+    tr.className = j.state;
+    tr.dataset.progress = Math.round(100 * done);
+    tr.querySelector(".enqueued").style.width = (100 * of(j.enqueued)).toFixed(1) + "%";
+    tr.querySelector(".delivered").style.width = (100 * done).toFixed(1) + "%";
+    tr.querySelector(".progress").title = fmtInt(j.delivered) + " delivered, " +
+      fmtInt(j.enqueued) + " enqueued of " + fmtInt(j.matched) + " matched";
+    setText(tr.querySelector(".pct"), Math.floor(100 * done) + "%");
+    const delivering = j.state !== "running" && j.delivered < j.enqueued;
+    tr.children[1].title = j.finished_at ? "finished " + fmtTime(j.finished_at) + " UTC" : "";
+    setCells(tr, [String(j.id), j.state + (delivering ? ", delivering" : ""),
+      fmtRange(j.from, j.to), jobFilters(j), null, fmtInt(j.matched), fmtInt(j.enqueued),
+      fmtInt(j.delivered), fmtTime(j.created_at)]);
+  }
+
+  // "Retention off" is one line when nothing is kept and no job exists; otherwise the
+  // retained totals and the jobs, newest first.
+  function renderRetention() {
+    const r = retention.summary, jobs = retention.jobs || [];
+    $("retention").hidden = r === null;
+    if (r === null) return;
+    const off = !r.enabled && r.events === 0 && jobs.length === 0;
+    $("retention-off").hidden = !off;
+    $("retention-body").hidden = off;
+    if (off) return;
+    renderRetained(r);
+    const sorted = jobs.slice().sort((a, b) => b.id - a.id);
+    syncRows(document.querySelector("#replays tbody"), sorted, (j) => String(j.id),
+      makeReplayRow, updateReplayRow);
+    $("no-replays").hidden = jobs.length > 0 || retention.jobs === null;
+    $("replays-error").hidden = retention.jobsError === "";
+    setText($("replays-error"), retention.jobsError);
+  }
+
   function drawTrend() {
     const canvas = $("trend");
     const dpr = window.devicePixelRatio || 1;
@@ -262,6 +368,13 @@
     setText($("trend-span"), "last " + fmtDuration(span / 1000));
   }
 
+  // A bug in this page (not a failed request) must surface as a page error.
+  function surfaceBug(e) {
+    if (!(e instanceof ApiError) && !(e instanceof TypeError && /fetch/i.test(e.message))) {
+      setTimeout(() => { throw e; });
+    }
+  }
+
   async function poll() {
     if (inFlight) return;
     inFlight = true;
@@ -269,6 +382,8 @@
       const b = await api("GET", "/v1/backlog?top=100&sort=eta");
       renderTotals(b);
       renderAccounts(b.accounts);
+      retention.summary = b.retention || null;
+      renderRetention();
       trend.push({ t: Date.now(), events: b.totals.events });
       while (trend.length > TREND_POINTS) trend.shift();
       drawTrend();
@@ -279,10 +394,7 @@
       setText(badge, e.auth ? "token needed" : "unreachable");
       setText($("updated"), e.message);
       if (e.auth && $("token-dialog").hidden) askToken();
-      // A bug in this page (not a failed request) must surface as a page error.
-      if (!(e instanceof ApiError) && !(e instanceof TypeError && /fetch/i.test(e.message))) {
-        setTimeout(() => { throw e; });
-      }
+      surfaceBug(e);
     } finally {
       inFlight = false;
     }
@@ -305,17 +417,34 @@
       } else if (clusterState === "on") {
         setText($("cluster-summary"), "cluster view failed: " + e.message);
       }
-      if (!(e instanceof ApiError) && !(e instanceof TypeError && /fetch/i.test(e.message))) {
-        setTimeout(() => { throw e; });
-      }
+      surfaceBug(e);
     } finally {
       clusterInFlight = false;
     }
   }
 
+  // Its own poll too: the jobs always need the admin token, even with --open-reads, and the
+  // page must not ask for it on their account (the backlog poll asks when it needs one).
+  async function pollReplays() {
+    if (replaysInFlight) return;
+    replaysInFlight = true;
+    try {
+      retention.jobs = (await api("GET", "/v1/replays")).replays;
+      retention.jobsError = "";
+    } catch (e) {
+      retention.jobsError = e.auth ? "The replay jobs need the admin token (Admin token, top right)."
+        : "Replay jobs unavailable: " + e.message;
+      surfaceBug(e);
+    } finally {
+      replaysInFlight = false;
+    }
+    renderRetention();
+  }
+
   function refresh() {
     poll();
     pollCluster();
+    pollReplays();
   }
 
   async function act(method, path, body, done) {

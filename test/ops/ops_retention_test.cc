@@ -55,9 +55,19 @@ TEST_CASE("retention: delivered events are kept, then expire by age") {
   CHECK(metric(s, "spillway_backlog_events") == 0);
   CHECK(metric(s, "spillway_retained_bytes") > 25 * 50);
   CHECK(metric(s, "spillway_retained_oldest_delivered_timestamp_seconds") > 1.7e9);
+  nlohmann::json r = s.get_json("/v1/backlog")["retention"];  // what the dashboard shows
+  CHECK(r["enabled"] == true);
+  CHECK(r["keep_s"] == 3);
+  CHECK(r["events"] == 25);
+  CHECK(r["bytes"] == metric(s, "spillway_retained_bytes"));
+  CHECK(r["oldest_delivered_at"].is_string());
+  CHECK(r["oldest_age_s"] >= 0);
   REQUIRE(eventually([&] { return metric(s, "spillway_retained_events") == 0; }));
   CHECK(metric(s, R"(spillway_retained_dropped_total{reason="expired"})") == 25);
   CHECK(metric(s, "spillway_retained_oldest_delivered_timestamp_seconds") == 0);
+  r = s.get_json("/v1/backlog")["retention"];
+  CHECK(r["dropped"]["expired"] == 25);
+  CHECK(r["oldest_delivered_at"].is_null());
 }
 
 TEST_CASE("retention: over --retain-max-bytes the oldest go first, logged; verify agrees") {
@@ -83,6 +93,10 @@ TEST_CASE("retention: off by default, nothing is kept") {
   s.ingest(s.account("acme"), 5);
   REQUIRE(eventually([&] { return metric(s, "spillway_backlog_events") == 0; }));
   CHECK(metric(s, "spillway_retained_events") == 0);
+  nlohmann::json r = s.get_json("/v1/backlog")["retention"];
+  CHECK(r["enabled"] == false);
+  CHECK(r["events"] == 0);
+  CHECK(r["replay_jobs_running"] == 0);
 }
 
 }  // namespace spillway::test

@@ -4,7 +4,9 @@
 # nodejs/npm are installed when absent.
 # Starts `spillway serve` with a known backlog and a sink that is down, then
 # dashboard_test.js loads GET /, enters the admin token, checks the totals and the top
-# account, clicks pause and checks through the API, and saves a screenshot.
+# account, clicks pause and checks through the API, checks the one-line "retention off", and
+# saves a screenshot. Then a second server with --retain-delivered-s and a null: sink, where
+# dashboard_replay_test.js checks the retained events and a replay job's row and progress.
 # usage: run_dashboard_test.sh SPILLWAY_BIN TEST_DIR BUILD_DIR
 # Exit 77 (meson: skipped) when chromium cannot be installed or npm cannot fetch
 # playwright-core; never a pass without a browser.
@@ -66,4 +68,24 @@ grep -q 'msg="drain paused" actor=admin@127.0.0.1' "$WORK/server.log" ||
 if grep -q "$TOKEN" "$WORK/server.log"; then echo "FAIL: the admin token was logged"; exit 1; fi
 kill -TERM "$PID"; wait "$PID"; CODE=$?; PID=
 [ "$CODE" -eq 0 ] || { echo "FAIL: server exited $CODE after SIGTERM"; exit 1; }
-echo "OK: screenshot at $BUILD_DIR/dashboard.png"
+
+# Retention and replays: every event is delivered (null:) and kept; a replay job of a paused
+# drain fills its account's queue to the window of 4 and waits there, visible. --open-reads:
+# the backlog needs no token, the replay jobs still do.
+SPILLWAY_ADMIN_TOKEN=$TOKEN "$BIN" serve --data "$WORK/data2" --listen 127.0.0.1:0 --threads 2 \
+  --min-free-disk-bytes 0 --sink null: --retain-delivered-s 3600 --replay-account-window 4 \
+  --open-reads 1 \
+  2> "$WORK/server2.log" &
+PID=$!
+PORT=$(spillway_ready_port "$WORK/server2.log") ||
+  { echo "FAIL: second server not ready"; cat "$WORK/server2.log"; exit 1; }
+mkdir -p "$WORK/profile2"
+NODE_PATH=$NODE_DIR/node_modules node "$TEST_DIR/dashboard_replay_test.js" \
+  "http://127.0.0.1:$PORT" "$TOKEN" "$BUILD_DIR/dashboard-replays.png" "$WORK/profile2" "$CHROMIUM"
+CODE=$?
+if [ $CODE -ne 0 ]; then
+  echo "--- second server log (tail)"; tail -20 "$WORK/server2.log"; exit $CODE
+fi
+kill -TERM "$PID"; wait "$PID"; CODE=$?; PID=
+[ "$CODE" -eq 0 ] || { echo "FAIL: the second server exited $CODE after SIGTERM"; exit 1; }
+echo "OK: screenshots at $BUILD_DIR/dashboard.png and $BUILD_DIR/dashboard-replays.png"
