@@ -75,9 +75,7 @@ TEST_CASE("ReplayCancel: drops only that job's queued events; live and others' s
 TEST_CASE("ReplayCancel: a job whose events were all delivered stays done") {
   ReplayFixture f;
   AccountId a = f.create("acme");
-  f.deliver(a, {"1"});
-  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
-  REQUIRE(f.wait_until([&] { return f.read(a).size() == 1; }));
+  ReplayJob j = f.replay_one(a, "1");
   REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
   REQUIRE(f.wait_until([&] { return f.job(j.id).delivered == 1; }));
   auto r = f.cancel(j.id);

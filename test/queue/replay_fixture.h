@@ -31,6 +31,13 @@ struct ReplayFixture : WalFixture {
     REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
     return *r;
   }
+  // Delivers one event, replays all that was delivered, and waits until the copy is queued.
+  queue::ReplayJob replay_one(AccountId a, const std::string& payload) {
+    deliver(a, {payload});
+    queue::ReplayJob j = start({0, clock.wall_ms(), {}, {}, {}});
+    REQUIRE(wait_until([&] { return read(a).size() == 1; }));
+    return j;
+  }
   queue::ReplayJob job(uint64_t id) {
     for (const queue::ReplayJob& j : wal().writer().replay_jobs()) {
       if (j.id == id) return j;

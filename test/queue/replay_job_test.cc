@@ -134,9 +134,7 @@ TEST_CASE("ReplayJob: delivered replays are retained again with their original r
   ReplayFixture f;
   AccountId a = f.create("acme");
   const int64_t received = f.clock.wall_ms();
-  f.deliver(a, {"x"});
-  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
-  REQUIRE(f.wait_until([&] { return f.read(a).size() == 1; }));
+  ReplayJob j = f.replay_one(a, "x");
   REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
   REQUIRE(f.wait_until([&] { return f.job(j.id).delivered == 1; }));
   CHECK(f.wal().writer().retained_stats().events == 2);
@@ -196,9 +194,7 @@ TEST_CASE("ReplayJob: a replayed event dead-lettered and requeued keeps its mark
   ReplayFixture f;
   AccountId a = f.create("acme");
   const int64_t received = f.clock.wall_ms();
-  f.deliver(a, {"x"});
-  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
-  REQUIRE(f.wait_until([&] { return f.read(a).size() == 1; }));
+  ReplayJob j = f.replay_one(a, "x");
   const StoredEvent sent = f.read(a).front();
   REQUIRE(f.settle(a, {}, {DeadIn{sent.seq, "downstream rejected: 400", 2}}).is_ok());
   auto dead = f.wal().reader().read_dead(a, 10);
