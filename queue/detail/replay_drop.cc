@@ -79,8 +79,9 @@ Result<Scan> scan(TxnContext& ctx, ReplayJob& job, AccountId account, uint64_t b
   return out;
 }
 
-Status remove(TxnContext& ctx, ReplayJob& job, AccountId account,
-              const std::vector<Doomed>& doomed) {
+// Removes what scan() found, keeping the account's counters and head and the job's count exact.
+Status drop_found(TxnContext& ctx, ReplayJob& job, AccountId account,
+                  const std::vector<Doomed>& doomed) {
   if (doomed.empty()) return Status::ok();
   AccountRecord* rec = ctx.account(account);
   if (rec == nullptr) return Status::ok();  // a record without an account: verify reports it
@@ -113,7 +114,7 @@ Result<uint64_t> drop_step_job(TxnContext& ctx, ReplayJob& job, uint64_t budget)
     }
     auto found = scan(ctx, job, *account, budget - used);
     if (!found) return found.status();
-    if (Status s = remove(ctx, job, *account, found->doomed); !s.is_ok()) return s;
+    if (Status s = drop_found(ctx, job, *account, found->doomed); !s.is_ok()) return s;
     used += std::max<uint64_t>(found->used, 1);
     if (found->account_done) next_account(job);
   }
