@@ -182,6 +182,10 @@ void get_dead(Context& c, const HttpRequest& req, const Responder& respond) {
                      {"source", d.from_ingest ? "ingest" : "downstream"},
                      {"reason", d.reason},
                      {"event", event.is_discarded() ? json(d.payload) : event}});
+    if (d.replay.job != 0) {
+      items.back()["replay_id"] = d.replay.job;
+      items.back()["original_seq"] = d.replay.seq.value;
+    }
   }
   respond(ok_json({{"account", rec->name}, {"total", rec->dead_count}, {"dead_letters", items}}));
 }

@@ -20,7 +20,8 @@ void print_job(const nlohmann::json& j) {
   std::cout << "replay " << j.value("id", 0ULL) << "  " << j.value("state", "") << "  "
             << j.value("from", "") << " .. " << j.value("to", "") << "  matched "
             << j.value("matched", 0ULL) << "  enqueued " << j.value("enqueued", 0ULL)
-            << "  delivered " << j.value("delivered", 0ULL) << "\n";
+            << "  delivered " << j.value("delivered", 0ULL) << "  dropped "
+            << j.value("dropped", 0ULL) << "\n";
 }
 
 int list(AdminClient& client) {

@@ -59,6 +59,7 @@ json job_json(const Context& c, const queue::ReplayJob& j) {
               {"matched", j.matched},
               {"enqueued", j.enqueued},
               {"delivered", j.delivered},
+              {"dropped", j.dropped},
               {"created_at", replay::format_rfc3339_ms(j.created_ms)}};
   if (j.finished_ms != 0) out["finished_at"] = replay::format_rfc3339_ms(j.finished_ms);
   return out;
@@ -202,9 +203,10 @@ void delete_replay(Context& c, const HttpRequest& req, const Responder& respond)
     }
     if (!job) return respond(ingest::status_response(job.status()));
     c.log.info("replay",
-               job->state == queue::ReplayState::kCancelled
-                   ? "replay job cancelled"
-                   : "replay job already finished; not cancelled",
+               job->state == queue::ReplayState::kCancelling ||
+                       job->state == queue::ReplayState::kCancelled
+                   ? "replay job cancelled; dropping its undelivered events"
+                   : "replay job already delivered; not cancelled",
                {{"id", job->id}, {"actor", actor}});
     respond_json(respond, 200, job_json(c, *job));
   });

@@ -11,6 +11,7 @@ namespace {
 constexpr uint8_t kRecordVersion = 1;
 constexpr uint8_t kAccountPaused = 0x01;
 constexpr uint8_t kDeadFromIngest = 0x01;
+constexpr uint8_t kDeadReplayed = 0x02;
 constexpr uint8_t kEventReplayed = 0x01;
 
 std::string crc_message(const std::string& what, uint32_t stored, uint32_t actual) {
@@ -194,17 +195,25 @@ Result<DedupeExpiryKey> parse_dedupe_expiry_key(std::string_view key) {
 
 std::string dead_key(AccountId account, Seq seq) { return event_key(account, seq); }
 
+// A replayed event's mark sits between reason and payload; the CRC covers both, as in events.
 std::string dead_value(const DeadLetter& d) {
+  std::string mark;
+  if (d.replay.job != 0) {
+    put_be64(mark, d.replay.job);
+    put_be64(mark, d.replay.seq.value);
+    put_be64(mark, static_cast<uint64_t>(d.replay.received_ms));
+  }
   std::string v;
-  v.reserve(40 + d.reason.size() + d.payload.size());
+  v.reserve(40 + d.reason.size() + mark.size() + d.payload.size());
   put_u8(v, kRecordVersion);
-  put_u8(v, d.from_ingest ? kDeadFromIngest : 0);
+  put_u8(v, (d.from_ingest ? kDeadFromIngest : 0) | (mark.empty() ? 0 : kDeadReplayed));
   put_be32(v, d.attempts);
   put_be64(v, static_cast<uint64_t>(d.enqueue_ms));
   put_be64(v, static_cast<uint64_t>(d.dead_ms));
-  put_be32(v, crc32c(d.payload));
+  put_be32(v, crc32c(d.payload, crc32c(mark)));
   put_be32(v, static_cast<uint32_t>(d.reason.size()));
   v.append(d.reason);
+  v.append(mark);
   v.append(d.payload);
   return v;
 }
@@ -219,17 +228,22 @@ Result<DeadLetter> parse_dead(std::string_view key, std::string_view value) {
   uint8_t version = 0, flags = 0;
   uint64_t enq = 0, dead = 0;
   uint32_t crc = 0, reason_len = 0;
-  std::string_view reason;
+  std::string_view reason, mark;
   bool ok = in.u8(version) && version == kRecordVersion && in.u8(flags) && in.be32(d.attempts) &&
             in.be64(enq) && in.be64(dead) && in.be32(crc) && in.be32(reason_len) &&
-            in.bytes(reason_len, reason);
+            in.bytes(reason_len, reason) &&
+            ((flags & kDeadReplayed) == 0 || in.bytes(kReplayMarkSize, mark));
   if (!ok) return Status::corruption("dead letter record is damaged");
   d.from_ingest = (flags & kDeadFromIngest) != 0;
   d.enqueue_ms = static_cast<int64_t>(enq);
   d.dead_ms = static_cast<int64_t>(dead);
   d.reason = std::string(reason);
+  if (!mark.empty()) {
+    d.replay = ReplayMark{get_be64(mark.data()), Seq{get_be64(mark.data() + 8)},
+                          static_cast<int64_t>(get_be64(mark.data() + 16))};
+  }
   d.payload = std::string(in.rest());
-  uint32_t actual = crc32c(d.payload);
+  uint32_t actual = crc32c(d.payload, crc32c(mark));
   if (actual != crc) return Status::corruption(crc_message("dead letter", crc, actual));
   return d;
 }

@@ -93,6 +93,7 @@ struct DeadLetter {
   bool from_ingest = false;  // refused at ingest (never queued) rather than by the downstream
   std::string reason;
   std::string payload;
+  ReplayMark replay;  // kept from the event, so a requeue delivers it marked as before
 };
 
 // Kind of credential in the `keys` table.

@@ -321,7 +321,7 @@ void WalWriter::Impl::run() {
   for (;;) {
     // Index maintenance runs between groups; while it has work, wake for it even when idle.
     auto wait = index_pacer_.wait(dedupe_, clock_.wall_ms(), idle, IngestGate::kFullCheckInterval);
-    if (retained_.has_work(clock_.wall_ms()) || replay_jobs_.has_running()) {
+    if (retained_.has_work(clock_.wall_ms()) || replay_jobs_.has_work()) {
       wait = std::min<std::chrono::milliseconds>(wait, kRetainStepGap);
     }
     auto group = queue_.take(SteadyClock::now() + wait);
@@ -340,17 +340,21 @@ void WalWriter::Impl::run() {
   }
 }
 
-// A replay step is an operation of its own: it goes through the same commit (and publication
-// of account records, and the drainer's wake-up) as an append. A job that could not move (its
+// A replay step (enqueueing for running jobs, dropping for cancelling ones) is an operation of
+// its own: it goes through the same commit (and publication of account records, and the
+// drainer's wake-up) as an append. A job that could not move (its
 // account's queue is full, ingest refused) is retried every kReplayIdleGap, not every loop.
 void WalWriter::Impl::step_replays() {
-  if (!replay_jobs_.has_running() || !sticky().is_ok()) return;
+  if (!replay_jobs_.has_work() || !sticky().is_ok()) return;
   if (SteadyClock::now() < next_replay_step_) return;
   const std::vector<ReplayJob> before = replay_jobs_.snapshot();
   std::vector<OpPtr> group;
   group.push_back(std::make_unique<FunctionOp<Status>>(
-      [](TxnContext& ctx) { return detail::apply_replay_step(ctx); }, [](const Status&) {}, false,
-      0));
+      [](TxnContext& ctx) {
+        Status s = detail::apply_replay_step(ctx);
+        return s.is_ok() ? detail::apply_replay_drop_step(ctx) : s;
+      },
+      [](const Status&) {}, false, 0));
   process(group);
   const bool moved = replay_jobs_.snapshot() != before;
   next_replay_step_ = SteadyClock::now() + (moved ? SteadyClock::duration(0) : kReplayIdleGap);

@@ -89,7 +89,10 @@ class WalWriter {
   // Starts a replay job over the retained events (kInvalidArgument when to < from). The writer
   // then advances running jobs between groups, one bounded step per commit.
   void create_replay(ReplaySpec spec, Done<ReplayJob> done);
-  // Stops a job: nothing more is enqueued (kNotFound for an unknown id). Idempotent.
+  // Cancels a job (kNotFound for an unknown id; idempotent): nothing more is enqueued, and
+  // the job is kCancelling until the writer has removed its undelivered events from the
+  // queues (bounded steps between groups, durable), then kCancelled. A job whose events were
+  // all delivered stays kDone.
   void cancel_replay(uint64_t id, Done<ReplayJob> done);
   // Every job as of the last commit; any thread.
   std::vector<ReplayJob> replay_jobs() const;

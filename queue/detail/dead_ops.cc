@@ -6,10 +6,11 @@ namespace spillway::queue::detail {
 namespace {
 
 // Puts a dead letter back into the queue at its original seq. Seqs are never reused, so the
-// slot is free, and because it is below the head it is delivered before everything queued.
+// slot is free, and because it is below the head it is delivered before everything queued. A
+// replayed event keeps its mark, so it is delivered as a replay again and counted by its job.
 Status requeue_one(TxnContext& ctx, AccountRecord& rec, const DeadLetter& d) {
   Status s = ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, d.seq),
-                           codec::event_value(d.payload, d.enqueue_ms), MDB_NOOVERWRITE);
+                           codec::event_value(d.payload, d.enqueue_ms, d.replay), MDB_NOOVERWRITE);
   if (!s.is_ok()) return ctx.fail(s);
   ctx.on_queued(rec, d.payload.size());
   rec.dead_count -= 1;

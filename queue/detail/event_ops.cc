@@ -153,6 +153,7 @@ Status move_to_dead(TxnContext& ctx, AccountRecord& rec, const codec::EventKey& 
   d.attempts = why.attempts;
   d.reason = why.reason;
   d.payload = std::string(value.payload);
+  d.replay = value.replay;
   Status s =
       ctx.txn().put(ctx.tables().dead, codec::dead_key(rec.id, key.seq), codec::dead_value(d));
   if (!s.is_ok()) return ctx.fail(s);

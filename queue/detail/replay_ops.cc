@@ -13,9 +13,6 @@ namespace {
 
 using replay_job::ReplayJobs;
 
-// Retained rows one step looks at, across all running jobs: bounds the writer's stall.
-constexpr uint64_t kStepRows = 512;
-
 void finish(TxnContext& ctx, ReplayJob& job, ReplayState state) {
   job.state = state;
   job.finished_ms = ctx.now_ms;
@@ -104,8 +101,12 @@ Result<ReplayJob> apply_create_replay(TxnContext& ctx, const ReplaySpec& spec) {
 Result<ReplayJob> apply_cancel_replay(TxnContext& ctx, uint64_t id) {
   ReplayJob* job = ctx.replay_jobs->find(id);
   if (job == nullptr) return Status::not_found("no replay job " + std::to_string(id));
-  if (job->state == ReplayState::kRunning) {
-    finish(ctx, *job, ReplayState::kCancelled);
+  const bool undelivered = job->state == ReplayState::kRunning ||
+                           (job->state == ReplayState::kDone && job->delivered < job->enqueued);
+  if (undelivered) {
+    job->state = ReplayState::kCancelling;
+    job->finished_ms = 0;
+    job->drop = {};
     ctx.replay_jobs->touch(id);
   }
   return *job;
@@ -114,8 +115,8 @@ Result<ReplayJob> apply_cancel_replay(TxnContext& ctx, uint64_t id) {
 // Ingest wins: while appends are refused (disk, map), replays enqueue nothing.
 Status apply_replay_step(TxnContext& ctx) {
   if (ctx.ingest_refused) return Status::ok();
-  uint64_t budget = kStepRows;
-  for (uint64_t id : ctx.replay_jobs->running()) {
+  uint64_t budget = kReplayStepRows;
+  for (uint64_t id : ctx.replay_jobs->in_state(ReplayState::kRunning)) {
     ReplayJob* job = ctx.replay_jobs->find(id);
     const ReplayJob before = *job;
     auto used = step_job(ctx, *job, budget);

@@ -24,9 +24,15 @@ Status apply_put_meta(TxnContext& ctx, const std::string& key, const std::string
 Result<uint64_t> apply_requeue_dead(TxnContext& ctx, AccountId account, uint32_t max);
 Result<uint64_t> apply_purge_dead(TxnContext& ctx, AccountId account, uint32_t max);
 Result<ReplayJob> apply_create_replay(TxnContext& ctx, const ReplaySpec& spec);
+// Cancels a running job, or a done one with undelivered events: it becomes kCancelling, and
+// apply_replay_drop_step() then removes its queued events. Other states are left as they are.
 Result<ReplayJob> apply_cancel_replay(TxnContext& ctx, uint64_t id);
+// Retained rows one replay step looks at, across all running jobs: bounds the writer's stall.
+inline constexpr uint64_t kReplayStepRows = 512;
 // Advances the running replay jobs by one bounded step (queue/detail/replay_ops.cc).
 Status apply_replay_step(TxnContext& ctx);
+// Advances the cancelling jobs' drops by one bounded step (queue/detail/replay_drop.cc).
+Status apply_replay_drop_step(TxnContext& ctx);
 
 // Stores one event at the account's next seq and counts it (appends and replays).
 Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view payload,

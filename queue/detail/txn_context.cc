@@ -24,6 +24,13 @@ AccountRecord& TxnContext::add_account(AccountRecord record) {
   return dirty_.insert_or_assign(id, std::move(record)).first->second;
 }
 
+uint64_t TxnContext::queued(AccountId id) const {
+  auto it = dirty_.find(id);
+  if (it != dirty_.end()) return it->second.depth;
+  std::optional<AccountRecord> rec = table_.get(id);
+  return rec ? rec->depth : 0;
+}
+
 uint64_t TxnContext::total_bytes() const {
   return static_cast<uint64_t>(static_cast<int64_t>(table_.total_bytes()) + bytes_delta_);
 }

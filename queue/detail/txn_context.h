@@ -62,6 +62,8 @@ class TxnContext {
   // The account, or nullptr when unknown. The record may be changed; it is written at flush().
   AccountRecord* account(AccountId id);
   AccountRecord& add_account(AccountRecord record);
+  // The account's queued events (0 when unknown), without marking its record changed.
+  uint64_t queued(AccountId id) const;
   // Queued bytes across all accounts, including this transaction's changes.
   uint64_t total_bytes() const;
 

@@ -13,6 +13,8 @@ std::string replay_state_name(ReplayState s) {
       return "done";
     case ReplayState::kCancelled:
       return "cancelled";
+    case ReplayState::kCancelling:
+      return "cancelling";
   }
   return "unknown";
 }
@@ -22,7 +24,11 @@ std::string replay_state_name(ReplayState s) {
 namespace spillway::queue::replay_job::codec {
 namespace {
 
-constexpr uint8_t kRowVersion = 1;
+// Version 2 appends the cancel's drop (dropped, DropCursor) to version 1's body. A job that
+// never dropped anything is still written as version 1, so builds from before the drop keep
+// reading stores that never cancelled a job; version 1 decodes with zeros there.
+constexpr uint8_t kRowVersion = 2;
+constexpr uint8_t kRowVersionWithoutDrop = 1;
 
 void put_strings(std::string& out, const std::vector<std::string>& v) {
   put_be32(out, static_cast<uint32_t>(v.size()));
@@ -51,10 +57,15 @@ bool get_i64(ByteReader& in, int64_t& v) {
   return true;
 }
 
-bool get_body(ByteReader& in, ReplayJob& j) {
+bool get_drop(ByteReader& in, ReplayJob& j) {
+  return in.be64(j.dropped) && in.be32(j.drop.account) && in.be64(j.drop.seq) &&
+         in.be64(j.drop.scanned);
+}
+
+bool get_body(ByteReader& in, ReplayJob& j, uint8_t version) {
   uint8_t state = 0;
   uint32_t accounts = 0;
-  if (!in.u8(state) || state < 1 || state > 3) return false;
+  if (!in.u8(state) || state < 1 || state > 4) return false;
   j.state = static_cast<ReplayState>(state);
   if (!get_i64(in, j.spec.from_ms) || !get_i64(in, j.spec.to_ms) || !in.be64(j.cursor) ||
       !in.be64(j.end_id) || !in.be64(j.matched) || !in.be64(j.enqueued) || !in.be64(j.delivered) ||
@@ -66,7 +77,9 @@ bool get_body(ByteReader& in, ReplayJob& j) {
     if (!in.be32(id)) return false;
     j.spec.accounts.push_back(AccountId{id});
   }
-  return get_strings(in, j.spec.types) && get_strings(in, j.spec.events) && in.rest().empty();
+  if (!get_strings(in, j.spec.types) || !get_strings(in, j.spec.events)) return false;
+  if (version == kRowVersion && !get_drop(in, j)) return false;
+  return in.rest().empty();
 }
 
 }  // namespace
@@ -90,8 +103,16 @@ std::string job_value(const ReplayJob& j) {
   for (AccountId a : j.spec.accounts) put_be32(body, a.value);
   put_strings(body, j.spec.types);
   put_strings(body, j.spec.events);
+  const bool dropping =
+      j.state == ReplayState::kCancelling || j.dropped != 0 || j.drop != DropCursor{};
+  if (dropping) {
+    put_be64(body, j.dropped);
+    put_be32(body, j.drop.account);
+    put_be64(body, j.drop.seq);
+    put_be64(body, j.drop.scanned);
+  }
   std::string v;
-  put_u8(v, kRowVersion);
+  put_u8(v, dropping ? kRowVersion : kRowVersionWithoutDrop);
   put_be32(v, crc32c(body));
   v.append(body);
   return v;
@@ -99,7 +120,8 @@ std::string job_value(const ReplayJob& j) {
 
 Result<ReplayJob> parse_job(std::string_view key, std::string_view value) {
   if (key.size() != 8 || value.size() < 5) return Status::corruption("replay job row too short");
-  if (static_cast<uint8_t>(value[0]) != kRowVersion)
+  const auto version = static_cast<uint8_t>(value[0]);
+  if (version != kRowVersion && version != kRowVersionWithoutDrop)
     return Status::corruption("replay job row has an unknown version");
   std::string_view body = value.substr(5);
   if (crc32c(body) != get_be32(value.data() + 1))
@@ -107,7 +129,7 @@ Result<ReplayJob> parse_job(std::string_view key, std::string_view value) {
   ReplayJob j;
   j.id = get_be64(key.data());
   ByteReader in(body);
-  if (!get_body(in, j)) return Status::corruption("replay job row damaged");
+  if (!get_body(in, j, version)) return Status::corruption("replay job row damaged");
   return j;
 }
 

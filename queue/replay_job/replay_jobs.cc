@@ -61,11 +61,11 @@ void ReplayJobs::on_delivered(uint64_t job) {
   dirty_.insert(job);
 }
 
-std::vector<uint64_t> ReplayJobs::running() {
+std::vector<uint64_t> ReplayJobs::in_state(ReplayState s) {
   begin();
   std::vector<uint64_t> out;
   for (const auto& [id, job] : pending_) {
-    if (job.state == ReplayState::kRunning) out.push_back(id);
+    if (job.state == s) out.push_back(id);
   }
   return out;
 }
@@ -98,9 +98,9 @@ void ReplayJobs::aborted() {
   dirty_.clear();
 }
 
-bool ReplayJobs::has_running() const {
+bool ReplayJobs::has_work() const {
   for (const auto& [id, job] : committed_) {
-    if (job.state == ReplayState::kRunning) return true;
+    if (job.state == ReplayState::kRunning || job.state == ReplayState::kCancelling) return true;
   }
   return false;
 }

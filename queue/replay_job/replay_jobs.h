@@ -38,15 +38,15 @@ class ReplayJobs {
   void touch(uint64_t id);
   // A replayed event of `job` was acknowledged (settle).
   void on_delivered(uint64_t job);
-  // Ids of running jobs, oldest first (pending view).
-  std::vector<uint64_t> running();
+  // Ids of the jobs in state `s`, oldest first (pending view).
+  std::vector<uint64_t> in_state(ReplayState s);
   Status flush(WriteTxn& txn);
   // Returns whether the group had touched the jobs (then publish them).
   bool committed();
   void aborted();
 
-  // Whether a committed job is still running (the writer then schedules steps).
-  bool has_running() const;
+  // Whether a committed job is running or cancelling (the writer then schedules steps).
+  bool has_work() const;
   std::vector<ReplayJob> snapshot() const;
 
  private:

@@ -195,3 +195,35 @@ TEST_CASE("Replay: poison events go to dead letters, the rest is delivered in or
   CHECK(dead_total(f, "p") == 0);
   CHECK(f.fake.stats().unique_events == 60);
 }
+
+TEST_CASE("Replay: a replayed event refused for good keeps its replay mark through dead letters") {
+  ReplayFixture f({"--retain-delivered-s", "3600"});
+  f.create_account("p");
+  f.ingest("p", 0, 3, {1});  // accepted while the fake takes everything
+  REQUIRE(eventually([&] { return delivered(f, 3) && f.backlog()["totals"]["events"] == 0; }));
+  FakeScript refuse;
+  refuse.reject_marker = kPoison;
+  f.fake.set_script(refuse);
+  auto started = f.admin("POST", "/v1/replays",
+                         R"({"from":"2000-01-01T00:00:00Z","to":"2100-01-01T00:00:00Z"})");
+  REQUIRE(started);
+  REQUIRE(started->status == 201);
+  const uint64_t id = json::parse(started->body)["id"].get<uint64_t>();
+  REQUIRE(eventually([&] { return dead_total(f, "p") == 1; }));
+  json dead = json::parse(f.admin("GET", "/v1/accounts/p/dead")->body)["dead_letters"];
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0]["replay_id"] == id);
+
+  f.fake.set_script(FakeScript{});
+  REQUIRE(f.admin("POST", "/v1/accounts/p/dead/replay")->status == 200);
+  REQUIRE(eventually([&] { return delivered(f, 6); }));
+  FakeDelivery first, again;
+  for (const FakeDelivery& d : f.fake.deliveries()) {
+    if (d.event.find(kPoison) == std::string::npos) continue;
+    (d.replay_id == 0 ? first : again) = d;
+  }
+  CHECK(again.replay_id == id);
+  CHECK(again.original_seq == first.seq);
+  CHECK(again.received_at_ms == first.received_at_ms);  // the original receive time
+  CHECK(again.seq != first.seq);
+}

@@ -1,5 +1,5 @@
 // Replay jobs through the real binary: by time range, account and type, in order, with
-// progress, dry run and cancel; and a kill -9 in the middle of a job.
+// progress, dry run and cancel; a kill -9 in the middle of a job, and one during a cancel.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "test/ops/cli_runner.h"
 #include "test/ops/ops_fixture.h"
 
 namespace spillway::test {
@@ -87,6 +88,18 @@ void ingest_track(OpsServer& s, const std::string& key, int n, const std::string
 
 // Delivered and settled: the settle that empties the queue is the one that retains.
 bool drained(OpsServer& s) { return s.get_json("/v1/backlog")["totals"]["events"] == 0; }
+
+void restart(OpsServer& s, const std::vector<std::string>& args) {
+  s.fixture.server = std::make_unique<ServerProcess>(s.fixture.data, args);
+  REQUIRE(s.fixture.server->start());
+  s.fixture.client = std::make_unique<httplib::Client>("127.0.0.1", s.fixture.server->port());
+}
+
+size_t lines_named(const std::string& sink, const std::string& event) {
+  size_t n = 0;
+  for (const json& j : sink_lines(sink)) n += j["event"].value("event", "") == event ? 1 : 0;
+  return n;
+}
 
 }  // namespace
 
@@ -171,6 +184,55 @@ TEST_CASE("replay: kill -9 during a job resumes it; nothing enqueued twice, noth
   CHECK(copies.size() == 40);
   for (const auto& [seq, n] : copies) CHECK_MESSAGE(n == 1, "original seq " << seq);
   CHECK(job(s.fixture, id)["state"] == "done");
+}
+
+TEST_CASE("replay: cancel drops what is not yet delivered, also across a kill -9") {
+  TempDir tmp;
+  std::string sink = tmp.sub("sink.ndjson");
+  std::vector<std::string> args = server_args(sink, {});
+  OpsServer s(args);
+  std::vector<std::string> keys = {s.account("acme"), s.account("beta"), s.account("gamma")};
+  for (const std::string& k : keys) ingest_track(s, k, 400, "old");
+  REQUIRE(eventually([&] { return sink_lines(sink).size() == 1200 && drained(s); }));
+  REQUIRE(s.cli({"pause"}).exit == 0);
+  json started = post_replay(s.fixture, {{"from", "2000-01-01T00:00:00Z"},
+                                         {"to", rfc3339(std::chrono::system_clock::now())}});
+  uint64_t id = started["id"];
+  REQUIRE(eventually([&] { return job(s.fixture, id)["state"] == "done"; }));
+  REQUIRE(job(s.fixture, id)["enqueued"] == 1200);
+  for (const std::string& k : keys) ingest_track(s, k, 5, "live");
+
+  SUBCASE("cancelled from the CLI") {
+    CliRun cancel = s.cli({"replay", "cancel", std::to_string(id)});
+    CHECK(cancel.exit == 0);
+    CHECK(cancel.out.find("cancel") != std::string::npos);
+  }
+  SUBCASE("kill -9 right after the cancel committed") {
+    auto cancel = s.fixture.client->Delete("/v1/replays/" + std::to_string(id), admin());
+    REQUIRE(cancel);
+    REQUIRE(cancel->status == 200);
+    CHECK(json::parse(cancel->body)["state"] == "cancelling");
+    s.fixture.server->kill9();
+    restart(s, args);
+    MESSAGE("after the restart: " << job(s.fixture, id).dump());
+  }
+  REQUIRE(eventually([&] { return job(s.fixture, id)["state"] == "cancelled"; }));
+  json cancelled = job(s.fixture, id);
+  CHECK(cancelled["dropped"] == 1200);
+  CHECK(cancelled["delivered"] == 0);
+  CHECK(s.get_json("/v1/backlog")["totals"]["events"] == 15);
+  CliRun list = s.cli({"replay", "list"});
+  CHECK(list.out.find("replay " + std::to_string(id) + "  cancelled") != std::string::npos);
+  CHECK(list.out.find("dropped 1200") != std::string::npos);
+
+  REQUIRE(s.cli({"resume"}).exit == 0);
+  REQUIRE(eventually([&] { return lines_named(sink, "ops-test-live") == 15 && drained(s); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(replayed(sink, id).empty());  // the downstream got the live events only
+  CHECK(sink_lines(sink).size() == 1215);
+  REQUIRE(s.fixture.stop() == 0);
+  CliRun v = run_cli({"verify", s.fixture.data});
+  CHECK_MESSAGE(v.exit == 0, (v.out + v.err));
 }
 
 }  // namespace spillway::test

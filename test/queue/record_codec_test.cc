@@ -50,7 +50,7 @@ TEST_CASE("record_codec: account record round-trips and rejects truncation") {
 }
 
 TEST_CASE("record_codec: dead letter round-trips with its CRC") {
-  DeadLetter d{AccountId{3}, Seq{9}, 100, 200, 4, true, "missing userId", R"({"a":1})"};
+  DeadLetter d{AccountId{3}, Seq{9}, 100, 200, 4, true, "missing userId", R"({"a":1})", {}};
   std::string v = codec::dead_value(d);
   auto back = codec::parse_dead(codec::dead_key(d.account, d.seq), v);
   REQUIRE(back.is_ok());

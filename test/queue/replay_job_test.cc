@@ -8,56 +8,13 @@
 
 #include "queue/record_codec.h"
 #include "queue/replay_job/replay_preview.h"
-#include "test/queue/wal_fixture.h"
+#include "test/queue/replay_fixture.h"
 
 using namespace spillway;
 using namespace spillway::queue;
-using spillway::test::WalFixture;
+using spillway::test::ReplayFixture;
 
 namespace {
-
-struct ReplayFixture : WalFixture {
-  ReplayFixture() { options.retain_delivered = std::chrono::hours(24); }
-
-  // Appends and delivers one event per payload, each at its own time step.
-  void deliver(AccountId a, const std::vector<std::string>& payloads) {
-    for (const std::string& p : payloads) {
-      auto r = append(a, {p}, {"key-" + p});
-      REQUIRE(r.is_ok());
-      REQUIRE(settle(a, {r->outcomes[0].seq.value}).is_ok());
-      clock.advance(std::chrono::seconds(1));
-    }
-  }
-  ReplayJob start(ReplaySpec spec) {
-    auto r = wait<Result<ReplayJob>>(
-        [&](auto done) { wal().writer().create_replay(std::move(spec), done); });
-    REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
-    return *r;
-  }
-  ReplayJob job(uint64_t id) {
-    for (const ReplayJob& j : wal().writer().replay_jobs()) {
-      if (j.id == id) return j;
-    }
-    FAIL("no job " << id);
-    return {};
-  }
-  bool wait_until(const std::function<bool()>& done) {
-    for (int i = 0; i < 500 && !done(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  }
-  std::vector<std::string> payloads(AccountId a) {
-    std::vector<std::string> out;
-    for (const auto& e : read(a)) out.push_back(e.payload);
-    return out;
-  }
-  std::vector<uint64_t> queued_seqs(AccountId a) {
-    std::vector<uint64_t> out;
-    for (const auto& e : read(a)) out.push_back(e.seq.value);
-    return out;
-  }
-};
 
 std::string track(const std::string& name, int n) {
   return R"({"type":"track","event":")" + name + R"(","n":)" + std::to_string(n) + "}";
@@ -159,27 +116,25 @@ TEST_CASE("ReplayJob: cancel stops enqueueing; unknown ids are kNotFound") {
   f.deliver(a, {"1", "2", "3"});
   ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
   REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 1; }));
-  auto cancelled =
-      f.wait<Result<ReplayJob>>([&](auto done) { f.wal().writer().cancel_replay(j.id, done); });
+  auto cancelled = f.cancel(j.id);
   REQUIRE(cancelled.is_ok());
-  CHECK(cancelled->state == ReplayState::kCancelled);
-  REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
+  CHECK(cancelled->state == ReplayState::kCancelling);
+  REQUIRE(f.wait_until([&] { return f.job(j.id).state == ReplayState::kCancelled; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(f.read(a).empty());
-  auto unknown =
-      f.wait<Result<ReplayJob>>([&](auto done) { f.wal().writer().cancel_replay(99, done); });
-  CHECK(unknown.status().code() == Status::Code::kNotFound);
+  CHECK(f.job(j.id).enqueued == 1);
+  CHECK(f.job(j.id).dropped == 1);
+  CHECK(f.cancel(99).status().code() == Status::Code::kNotFound);
   f.reopen();
   CHECK(f.job(j.id).state == ReplayState::kCancelled);
+  f.check_consistent();
 }
 
 TEST_CASE("ReplayJob: delivered replays are retained again with their original receive time") {
   ReplayFixture f;
   AccountId a = f.create("acme");
   const int64_t received = f.clock.wall_ms();
-  f.deliver(a, {"x"});
-  ReplayJob j = f.start({0, f.clock.wall_ms(), {}, {}, {}});
-  REQUIRE(f.wait_until([&] { return f.read(a).size() == 1; }));
+  ReplayJob j = f.replay_one(a, "x");
   REQUIRE(f.settle(a, f.queued_seqs(a)).is_ok());
   REQUIRE(f.wait_until([&] { return f.job(j.id).delivered == 1; }));
   CHECK(f.wal().writer().retained_stats().events == 2);
@@ -233,4 +188,48 @@ TEST_CASE("ReplayJob: a live event waits behind at most the window of replayed o
   REQUIRE(f.settle(a, {queued[0], queued[1]}).is_ok());
   REQUIRE(f.wait_until([&] { return f.job(j.id).enqueued == 3; }));
   CHECK(f.payloads(a) == std::vector<std::string>{"live", "r2"});
+}
+
+TEST_CASE("ReplayJob: a replayed event dead-lettered and requeued keeps its mark") {
+  ReplayFixture f;
+  AccountId a = f.create("acme");
+  const int64_t received = f.clock.wall_ms();
+  ReplayJob j = f.replay_one(a, "x");
+  const StoredEvent sent = f.read(a).front();
+  REQUIRE(f.settle(a, {}, {DeadIn{sent.seq, "downstream rejected: 400", 2}}).is_ok());
+  auto dead = f.wal().reader().read_dead(a, 10);
+  REQUIRE(dead.is_ok());
+  REQUIRE(dead->size() == 1);
+  CHECK(dead->front().replay == sent.replay);
+  auto moved =
+      f.wait<Result<uint64_t>>([&](auto done) { f.wal().writer().requeue_dead(a, 10, done); });
+  REQUIRE(moved.is_ok());
+  CHECK(*moved == 1);
+  auto again = f.read(a);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].seq == sent.seq);
+  CHECK(again[0].replay == ReplayMark{j.id, Seq{1}, received});
+  REQUIRE(f.settle(a, {again[0].seq.value}).is_ok());
+  REQUIRE(f.wait_until([&] { return f.job(j.id).delivered == 1; }));
+  f.check_consistent();
+}
+
+TEST_CASE("record codec: a dead letter keeps a replayed event's mark, covered by the CRC") {
+  DeadLetter d;
+  d.account = AccountId{1};
+  d.seq = Seq{5};
+  d.reason = "rejected";
+  d.payload = "{}";
+  d.replay = ReplayMark{7, Seq{9}, 3};
+  const std::string key = codec::dead_key(d.account, d.seq);
+  std::string v = codec::dead_value(d);
+  auto parsed = codec::parse_dead(key, v);
+  REQUIRE(parsed.is_ok());
+  CHECK(parsed->replay == d.replay);
+  CHECK(parsed->payload == "{}");
+  CHECK(parsed->reason == "rejected");
+  v[v.size() - 3] ^= 1;  // the mark's last byte, just before the payload
+  CHECK_FALSE(codec::parse_dead(key, v).is_ok());
+  d.replay = {};
+  CHECK(codec::parse_dead(key, codec::dead_value(d))->replay.job == 0);
 }

@@ -22,6 +22,8 @@ struct FakeDelivery {
   double delivered_at = 0;     // wall clock, seconds since the epoch
   std::string event;           // the "event" value re-serialized (empty unless kept)
   std::string message_id;      // the event's "messageId" when it is a string, else ""
+  uint64_t replay_id = 0;      // the replay job that re-delivered it (docs/sink.md), else 0
+  uint64_t original_seq = 0;   // with replay_id: its seq when first delivered
 };
 
 // Counters. Copyable value type; GET /stats returns them as JSON.

@@ -50,6 +50,8 @@ Result<FakeDelivery> parse_event(const json& e, bool keep_event) {
   d.seq = seq->get<uint64_t>();
   d.received_at_ms = received->get<int64_t>();
   if (keep_event) d.event = event->dump();
+  d.replay_id = e.value("replay_id", uint64_t{0});
+  d.original_seq = e.value("original_seq", uint64_t{0});
   if (event->is_object()) {
     const auto id = event->find("messageId");
     if (id != event->end() && id->is_string()) d.message_id = id->get<std::string>();
