@@ -157,5 +157,34 @@ TEST_CASE("FakeDownstream: the CSV log can name each event's messageId") {
   CHECK(second.substr(second.size() - 4) == ",m-9");
 }
 
+TEST_CASE("FakeDownstream: the CSV log can name each replayed event's replay_id and original_seq") {
+  TempDir dir;
+  FakeDownstreamOptions o;
+  o.delivery_log = dir.sub("log.csv");
+  o.log_message_ids = true;
+  o.log_replay = true;
+  FakeDownstream f(o);
+  REQUIRE(f.start().is_ok());
+  auto b = std::make_shared<replay::DeliveryBatch>(*batch_of("b", "acme", 7, 2));
+  b->items.back().replay_id = 3;
+  b->items.back().original_seq = Seq{2};
+  CHECK(post(f, replay::encode_batch_body(*b))->status == 200);
+  f.stop();
+  CHECK(f.deliveries().at(0).replay_id == 0);
+  CHECK(f.deliveries().at(1).replay_id == 3);
+  CHECK(f.deliveries().at(1).original_seq == 2);
+  std::ifstream in(o.delivery_log);
+  std::string header;
+  std::string first;
+  std::string second;
+  std::getline(in, header);
+  std::getline(in, first);
+  std::getline(in, second);
+  CHECK(header == "timestamp,account,seq,enqueue_time,message_id,replay_id,original_seq");
+  CHECK(first.substr(first.size() - 3) == ",,,");  // no messageId, not replayed
+  CHECK(second.find(",acme,8,") != std::string::npos);
+  CHECK(second.substr(second.size() - 5) == ",,3,2");
+}
+
 }  // namespace
 }  // namespace spillway::test
