@@ -386,7 +386,7 @@ def main():
     res["fairsim"] = run_fairsim(d.out, a.capacity, a.policy, drain_log(d.out, scene))
     if scene is not None:
         res["restore"] = analyse_restore(os.path.join(d.out, "deliveries.csv"), scene, d.C,
-                                         d.samples, a.restore_lag_ratio)
+                                         d.samples, res["drain_started"], a.restore_lag_ratio)
         res["restore_scene"] = {"progress": scene["progress"]}
     with open(os.path.join(d.out, "result.json"), "w") as f:
         json.dump(res, f, indent=1)
