@@ -25,23 +25,13 @@ traffic still flowing:
 """
 
 import csv
-import importlib.util
 import json
 import math
-import os
 import time
 import urllib.request
 from datetime import datetime, timezone
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FAIRSIM = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tools", "fairsim.py"))
-
-
-def load_fairsim():
-    spec = importlib.util.spec_from_file_location("fairsim", FAIRSIM)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from outage_report import load_fairsim
 
 
 def rfc3339(ms):

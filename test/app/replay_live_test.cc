@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <thread>
 
 #include "test/app/replay_fixture.h"
 #include "test/support/fake_wire.h"
+#include "test/support/rfc3339_text.h"
 
 namespace spillway::test {
 namespace {
@@ -29,15 +29,6 @@ constexpr double kLargeP99Bound = 2.5;  // s; behind at most the window (1000 ev
 const std::vector<std::string> kSmall = {"small-0", "small-1", "small-2", "small-3"};
 
 int64_t wall_ms() { return static_cast<int64_t>(std::llround(wall_seconds() * 1000.0)); }
-
-std::string rfc3339(int64_t ms) {
-  std::time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return std::string(buf) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
-}
 
 // Sends one live event per account per tick on its own connection until stop(); each event's
 // messageId is "<account>-live-<k>".
@@ -96,6 +87,23 @@ json replay_job(ReplayFixture& f, uint64_t id) {
     if (j["id"] == id) return j;
   FAIL("no replay job " << id);
   return {};
+}
+
+// POST /v1/replays for [from, to] (ms), then waits until the job is done and all it enqueued
+// was delivered. Returns the job id.
+uint64_t run_replay(ReplayFixture& f, int64_t from, int64_t to) {
+  auto r = f.admin("POST", "/v1/replays",
+                   json{{"from", rfc3339_ms(from)}, {"to", rfc3339_ms(to)}}.dump());
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const uint64_t id = json::parse(r->body)["id"];
+  REQUIRE(eventually(
+      [&] {
+        json j = replay_job(f, id);
+        return j["state"] == "done" && j["delivered"] == j["enqueued"];
+      },
+      90s));
+  return id;
 }
 
 double p99(std::vector<double> v) {
@@ -159,16 +167,7 @@ TEST_CASE("replay: a large account's history into a slow downstream; live traffi
   std::this_thread::sleep_for(1s);
 
   const double started = wall_seconds();
-  auto r = f.admin("POST", "/v1/replays", json{{"from", rfc3339(from)}, {"to", rfc3339(to)}}.dump());
-  REQUIRE(r);
-  REQUIRE(r->status == 201);
-  const uint64_t id = json::parse(r->body)["id"];
-  REQUIRE(eventually(
-      [&] {
-        json j = replay_job(f, id);
-        return j["state"] == "done" && j["delivered"] == j["enqueued"];
-      },
-      90s));
+  const uint64_t id = run_replay(f, from, to);
   const double done = wall_seconds();
   CHECK(done - started > 0.5 * kHistory / kCapacity);  // the downstream was the bottleneck
   std::this_thread::sleep_for(1s);
