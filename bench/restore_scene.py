@@ -226,13 +226,15 @@ def summary_lines(tag, r):
         n = g["not_replaying_accounts"]
         lines.append("[%s] restore: replay %.0f ev/s = %.2f C over %.1f s (all deliveries %.0f "
                      "ev/s); live lag p50/p99 %.2f/%.2f s (PS %.2f/%.2f), after catch-up "
-                     "p99 %.2f s (PS %.2f, bound %.2f) -> %s; accounts not replaying p50/p99 "
-                     "%.2f/%.2f s" % (tag, t["replayed_per_s"], t["fraction_of_C"],
-                                      t["duration_s"], t["all_per_s"], g["lag_p50"], g["lag_p99"],
-                                      g["ideal_lag_p50"], g["ideal_lag_p99"], g["post_lag_p99"],
-                                      g["ideal_post_lag_p99"], g["bound"],
-                                      "met" if g["ok"] else "FAILED", n["lag_p50"],
-                                      n["lag_p99"]))
+                     "p99 %.2f s (PS %.2f, bound %.2f) -> %s" % (
+                         tag, t["replayed_per_s"], t["fraction_of_C"], t["duration_s"],
+                         t["all_per_s"], g["lag_p50"], g["lag_p99"], g["ideal_lag_p50"],
+                         g["ideal_lag_p99"], g["post_lag_p99"], g["ideal_post_lag_p99"],
+                         g["bound"], "met" if g["ok"] else "FAILED"))
+        if n["events"]:
+            lines.append("[%s] restore: live lag of the %d events of accounts with nothing to "
+                         "replay p50/p99 %.2f/%.2f s" % (tag, n["events"], n["lag_p50"],
+                                                         n["lag_p99"]))
         lines.append("[%s] restore: RSS kB (max) during the drain %s, before the replay %s, "
                      "during it %s" % (tag, r["rss_kb"]["drain"], r["rss_kb"]["before"],
                                        r["rss_kb"]["during"]))
