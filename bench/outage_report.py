@@ -115,8 +115,8 @@ def restore_table(runs):
     rows = [a for a in runs if "restore" in a["res"]]
     if not rows:
         return []
-    out = ["", "| policy | restore: lost = replayed | missing / extra / dup / reorders | replay / C "
-           "| live lag p50 / p99 (s) | after catch-up p99 / allowed (s) | verdict |",
+    out = ["", "| policy | restore: lost = replayed | missing / extra / dup / reorders | "
+           "replay / C | live lag p50 / p99 (s) | after catch-up p99 / allowed (s) | verdict |",
            "|---|---:|---:|---:|---:|---:|---|"]
     for a in rows:
         r = a["res"]["restore"]

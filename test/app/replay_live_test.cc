@@ -57,8 +57,8 @@ class LiveTraffic {
                   {"userId", "u1"},
                   {"event", "Live"},
                   {"messageId", accounts_[i] + "-live-" + std::to_string(k)}};
-        auto r = client_.Post("/v1/track", {{"Authorization", auth_[i]}}, e.dump(),
-                              "application/json");
+        auto r =
+            client_.Post("/v1/track", {{"Authorization", auth_[i]}}, e.dump(), "application/json");
         (r && r->status == 200 ? sent_ : failed_) += 1;
       }
       std::this_thread::sleep_for(kLiveTick);
@@ -153,8 +153,9 @@ void check_exact_replay(const std::vector<FakeDelivery>& ds, uint64_t id) {
 
 }  // namespace
 
-TEST_CASE("replay: a large account's history into a slow downstream; live traffic stays "
-          "real-time and the replay is exact") {
+TEST_CASE(
+    "replay: a large account's history into a slow downstream; live traffic stays "
+    "real-time and the replay is exact") {
   ReplayFixture f({"--retain-delivered-s", "3600"});
   f.create_account("big");
   for (const auto& s : kSmall) f.create_account(s);

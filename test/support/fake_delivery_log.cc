@@ -23,8 +23,7 @@ FakeDeliveryLog::~FakeDeliveryLog() {
   if (csv_ != nullptr) std::fclose(csv_);
 }
 
-Status FakeDeliveryLog::open_csv(const std::string& path, bool with_message_id,
-                                 bool with_replay) {
+Status FakeDeliveryLog::open_csv(const std::string& path, bool with_message_id, bool with_replay) {
   std::lock_guard<std::mutex> lock(mu_);
   csv_ = std::fopen(path.c_str(), "w");
   if (csv_ == nullptr) return Status::io_error("open " + path + ": " + std::strerror(errno));

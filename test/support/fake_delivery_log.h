@@ -56,8 +56,7 @@ class FakeDeliveryLog {
   FakeDeliveryLog& operator=(const FakeDeliveryLog&) = delete;
 
   // Errors: kIoError when the CSV cannot be created.
-  Status open_csv(const std::string& path, bool with_message_id = false,
-                  bool with_replay = false);
+  Status open_csv(const std::string& path, bool with_message_id = false, bool with_replay = false);
   void set_keep_payloads(bool keep) { keep_payloads_ = keep; }
   bool keep_payloads() const { return keep_payloads_; }
 

@@ -97,8 +97,9 @@ Status FakeDownstream::start() {
   std::signal(SIGPIPE, SIG_IGN);
   log_.set_keep_payloads(options_.keep_payloads);
   if (!options_.delivery_log.empty()) {
-    if (Status s = log_.open_csv(options_.delivery_log, options_.log_message_ids,
-                                options_.log_replay); !s.is_ok())
+    if (Status s =
+            log_.open_csv(options_.delivery_log, options_.log_message_ids, options_.log_replay);
+        !s.is_ok())
       return s;
   }
   std::lock_guard<std::mutex> life(lifecycle_mu_);
