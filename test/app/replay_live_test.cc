@@ -3,8 +3,9 @@
 // keep sending live events. The replay must deliver exactly the retained events, once each, in
 // order, and the live events must stay real-time meanwhile. With `--replay-account-window`
 // 10000000 the test fails: the large account's live events wait behind its whole history (p99
-// 10.3-10.6 s on 2026-12-05) and the small accounts' too (4.4-5.0 s), against 0.7-0.8 s and
-// 0.4-0.5 s with the default window of 1000.
+// 10.3-10.6 s on 2026-12-05) and the small accounts' too (4.4-5.0 s: requests of 5,000 events
+// sized for the unlimited receiver the history went to), against 0.7-0.8 s and 0.4-0.5 s with
+// the default window of 1000.
 #include <doctest/doctest.h>
 
 #include <algorithm>
