@@ -16,12 +16,18 @@
      --capacity C --check judges the log with the policy's goals (GOALS below). spillway's RSS
      is sampled from /proc every 0.5 s.
 
-Writes OUT/result.json (and the logs) and prints a summary. Exit 1 when events were lost or
-the policy's goals were missed.
+With --restore-scene-s N (issue 13), spillway runs with --retain-delivered-s and, after the tail
+and while live traffic goes on, the downstream "is restored from a backup" N s old and a replay
+job re-delivers what it lost (bench/restore_scene.py: the scene and its checks). fairsim then
+judges the drain on the events received before the scene, without the replayed ones.
+
+Writes OUT/result.json (and the logs) and prints a summary. Exit 1 when events were lost, the
+policy's goals were missed, or the restore scene's replay was not exact or starved live traffic.
 Standard library only.
 """
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -32,6 +38,8 @@ import sys
 import threading
 import time
 import urllib.request
+
+from restore_scene import RestoreScene, analyse as analyse_restore, summary_lines
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAIRSIM = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tools", "fairsim.py"))
@@ -67,7 +75,7 @@ class Drill:
     def start_fake(self):
         exe = os.path.join(self.a.build, "test", "support", "spillway-fake-downstream")
         cmd = [exe, "--log", os.path.join(self.out, "deliveries.csv"), "--log-message-ids",
-               "--script", json.dumps({"mode": "down"})]
+               "--log-replay", "--script", json.dumps({"mode": "down"})]
         if self.a.tls:
             cmd += ["--tls-cert", os.path.join(TLS_DIR, "server.pem"),
                     "--tls-key", os.path.join(TLS_DIR, "server.key")]
@@ -86,6 +94,9 @@ class Drill:
                                                        self.fake_port),
                "--drain-policy", self.a.policy, "--retry-max-ms", "1000",
                "--threads", "2"] + self.a.spillway_args
+        if self.a.restore_scene_s and not any(x.startswith("--retain-delivered-s")
+                                              for x in self.a.spillway_args):
+            cmd += ["--retain-delivered-s", "3600"]
         if self.a.tls:
             cmd += ["--sink-ca-file", os.path.join(TLS_DIR, "ca.pem")]
         env = dict(os.environ, SPILLWAY_ADMIN_TOKEN=TOKEN)
@@ -208,6 +219,11 @@ class Drill:
         res["drain_wall_s"] = self.wait_backlog_gone(t_up)
         print("[%s] backlog drained after %.1f s" % (a.policy, res["drain_wall_s"]), flush=True)
         time.sleep(a.tail_s)
+        if a.restore_scene_s:
+            res["restore_scene"] = RestoreScene(
+                self.api, TOKEN, os.path.join(self.out, "deliveries.csv"), a.restore_scene_s,
+                self.C, a.policy).run()
+            time.sleep(a.restore_tail_s)  # live events sent near the end get delivered
         self.stop(live)
         res["live"] = json.loads(live.stdout.read().strip().splitlines()[-1])
         self.wait_empty()
@@ -261,24 +277,47 @@ class Drill:
 
 
 def check_loss(out):
-    """Every acknowledged messageId delivered at least once; counts duplicates."""
+    """Every acknowledged messageId delivered at least once; counts duplicates. Deliveries a
+    replay job made on purpose (replay_id set) are counted apart, not as duplicates."""
     acked = set()
     with open(os.path.join(out, "ledger.txt")) as f:
         for line in f:
             acked.add(line.rstrip("\n"))
     seen = set()
-    rows = dups = 0
+    rows = dups = replayed = 0
     with open(os.path.join(out, "deliveries.csv")) as f:
-        next(f)
-        for line in f:
-            mid = line.rstrip("\n").rsplit(",", 1)[1]
+        for r in csv.DictReader(f):
+            if r.get("replay_id"):
+                replayed += 1
+                continue
+            mid = r["message_id"]
             rows += 1
             if mid in seen:
                 dups += 1
             seen.add(mid)
     missing = len(acked - seen)
     return {"acked": len(acked), "delivered_unique": len(seen), "delivered_rows": rows,
-            "duplicates": dups, "missing": missing, "unexpected": len(seen - acked)}
+            "duplicates": dups, "missing": missing, "unexpected": len(seen - acked),
+            "replayed_rows": replayed}
+
+
+def drain_log(out, scene):
+    """The delivery log fairsim judges: without the restore scene, all of it; with it, the
+    events received before the scene started, never a replayed delivery (a replayed event
+    keeps its old receive time and would read as backlog delivered very late)."""
+    path = os.path.join(out, "deliveries.csv")
+    if scene is None:
+        return path
+    cut = scene["started"]
+    dst = os.path.join(out, "deliveries_drain.csv")
+    with open(path) as f, open(dst, "w", newline="") as g:
+        rd = csv.DictReader(f)
+        w = csv.DictWriter(g, fieldnames=rd.fieldnames, lineterminator="\n")
+        w.writeheader()
+        for r in rd:
+            if not r.get("replay_id") and float(r["enqueue_time"]) < cut:
+                w.writerow(r)
+    return dst
 
 
 # fairsim's goals per policy. fair: its defaults (the issue's targets). catchup: p50 catch-up at
@@ -291,8 +330,8 @@ GOALS = {"fair": [], "catchup": ["--goal-p50-ratio", "0.5"] + OFF,
          "fifo": ["--goal-p50-ratio", "1e9"] + OFF}
 
 
-def run_fairsim(out, capacity, policy):
-    r = subprocess.run([sys.executable, FAIRSIM, "analyze", os.path.join(out, "deliveries.csv"),
+def run_fairsim(out, capacity, policy, log):
+    r = subprocess.run([sys.executable, FAIRSIM, "analyze", log,
                         "--capacity", str(capacity), "--check"] + GOALS[policy],
                        stdout=subprocess.PIPE, text=True)
     with open(os.path.join(out, "fairsim.txt"), "w") as f:
@@ -326,6 +365,15 @@ def main():
                     help="T:F,... capacity becomes F x C at T s after the downstream comes up")
     ap.add_argument("--tls", action="store_true",
                     help="https:// sink: the fake serves test/support/tls/server.pem")
+    ap.add_argument("--restore-scene-s", type=float, default=0.0,
+                    help="after the tail: the downstream loses its last N s and a replay job "
+                         "restores them while live traffic goes on (bench/restore_scene.py); "
+                         "spillway then runs with --retain-delivered-s 3600 unless given")
+    ap.add_argument("--restore-tail-s", type=float, default=3.0,
+                    help="live traffic continues this long after the replay job is done")
+    ap.add_argument("--restore-lag-ratio", type=float, default=1.5,
+                    help="restore scene's G6: live lag after catch-up p99 <= ratio x PS + 1 s "
+                         "(fairsim's --goal-post-lag-ratio)")
     ap.add_argument("spillway_args", nargs="*", help="extra `spillway serve` flags (after --)")
     a = ap.parse_args()
     d = Drill(a)
@@ -334,15 +382,24 @@ def main():
     finally:
         d.cleanup()
     res["loss"] = check_loss(d.out)
-    res["fairsim"] = run_fairsim(d.out, a.capacity, a.policy)
+    scene = res.get("restore_scene")
+    res["fairsim"] = run_fairsim(d.out, a.capacity, a.policy, drain_log(d.out, scene))
+    if scene is not None:
+        res["restore"] = analyse_restore(os.path.join(d.out, "deliveries.csv"), scene, d.C,
+                                         d.samples, res["drain_started"], a.restore_lag_ratio)
+        res["restore_scene"] = {"progress": scene["progress"]}
     with open(os.path.join(d.out, "result.json"), "w") as f:
         json.dump(res, f, indent=1)
     print("[%s] loss: %s" % (a.policy, res["loss"]))
     print("[%s] RSS kB: %s" % (a.policy, res["rss_kb"]))
     print("[%s] fairsim: %s" % (a.policy, "all goals met" if res["fairsim"]["exit"] == 0
                                 else "; ".join(res["fairsim"]["failed"])))
+    if scene is not None:
+        for line in summary_lines(a.policy, res["restore"]):
+            print(line)
     lost = res["loss"]["missing"] > 0 or res["spillway_exit"] != 0
-    return 1 if lost or res["fairsim"]["exit"] != 0 else 0
+    restore_failed = scene is not None and not res["restore"]["ok"]
+    return 1 if lost or restore_failed or res["fairsim"]["exit"] != 0 else 0
 
 
 if __name__ == "__main__":

@@ -32,7 +32,11 @@ def load_fairsim():
 def analyse(fs, run_dir):
     res = json.load(open(os.path.join(run_dir, "result.json")))
     C = res["capacity"]
-    rows = fs.read_log(os.path.join(run_dir, "deliveries.csv"))
+    # With the restore scene, the drain is judged without it (outage_drill.py drain_log).
+    log = os.path.join(run_dir, "deliveries_drain.csv")
+    if not os.path.exists(log):
+        log = os.path.join(run_dir, "deliveries.csv")
+    rows = fs.read_log(log)
     wl, obs, ideal, info = fs.analyze_rows(rows, C, None, 1.0)
     r = fs.summarize(res["policy"], wl, obs, ideal)
     p = fs.summarize("ideal", wl, ideal, ideal)
@@ -102,7 +106,29 @@ def markdown(runs):
                        mib(r["anon"]["drain_min"]), mib(r["anon"]["drain_max"]),
                        mib(r["file"]["drain_min"]), mib(r["file"]["drain_max"]),
                        res["ingest"]["seconds"]))
+    out += restore_table(runs)
     return "\n".join(out) + "\n"
+
+
+def restore_table(runs):
+    """The restore scene's results (outage_drill.py --restore-scene-s), for the runs that had it."""
+    rows = [a for a in runs if "restore" in a["res"]]
+    if not rows:
+        return []
+    out = ["", "| policy | restore: lost = replayed | missing / extra / dup / reorders | "
+           "replay / C | live lag p50 / p99 (s) | after catch-up p99 / allowed (s) | verdict |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for a in rows:
+        r = a["res"]["restore"]
+        e = r["exact"]
+        g = r.get("lag", {})
+        t = r.get("throughput", {})
+        out.append("| %s | %d = %d | %d / %d / %d / %d | %s | %s / %s | %s / %s | %s |" % (
+            a["policy"], e["lost"], e["replayed_rows"], e["missing"], e["extra"],
+            e["duplicates"], e["reorders"], fmt(t.get("fraction_of_C"), 2),
+            fmt(g.get("lag_p50"), 2), fmt(g.get("lag_p99"), 2), fmt(g.get("post_lag_p99"), 2),
+            fmt(g.get("bound"), 2), "pass" if r["ok"] else "FAIL"))
+    return out
 
 
 def svg(runs, path):

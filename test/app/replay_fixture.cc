@@ -59,6 +59,8 @@ void ReplayFixture::connect() {
   client_->set_read_timeout(20, 0);
 }
 
+int ReplayFixture::port() const { return server_->port(); }
+
 void ReplayFixture::kill9() {
   client_.reset();
   server_->kill9();

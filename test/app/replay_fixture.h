@@ -54,6 +54,10 @@ class ReplayFixture {
   nlohmann::json backlog();
   nlohmann::json account(const std::string& name);
   std::string log() const { return server_->log(); }
+  // The server's port, and the Basic header of an account made by create_account(), for a
+  // second client (a live traffic thread) next to the fixture's own.
+  int port() const;
+  const std::string& auth(const std::string& account) const { return auth_.at(account); }
 
   FakeDownstream fake;
 

@@ -11,6 +11,7 @@
 
 #include "test/ops/cli_runner.h"
 #include "test/ops/ops_fixture.h"
+#include "test/support/rfc3339_text.h"
 
 namespace spillway::test {
 namespace {
@@ -18,13 +19,8 @@ namespace {
 using nlohmann::json;
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return std::string(buf) + "." + std::to_string(1000 + ms % 1000).substr(1) + "Z";
+  return rfc3339_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
 bool eventually(const std::function<bool()>& done, int seconds = 30) {

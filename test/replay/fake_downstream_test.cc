@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "replay/delivery_json.h"
 #include "test/replay/sink_fixture.h"
@@ -21,6 +22,14 @@ std::string body_of(const std::string& id, const std::string& account, uint64_t 
   auto b = std::make_shared<replay::DeliveryBatch>(*batch_of(id, account, first, n));
   if (!extra.empty()) b->items.back().payload = extra;
   return replay::encode_batch_body(*b);
+}
+
+// The first `n` lines of a file.
+std::vector<std::string> head_lines(const std::string& path, size_t n) {
+  std::ifstream in(path);
+  std::vector<std::string> out(n);
+  for (auto& line : out) std::getline(in, line);
+  return out;
 }
 
 httplib::Result post(FakeDownstream& f, const std::string& body, const std::string& id = "b") {
@@ -143,18 +152,39 @@ TEST_CASE("FakeDownstream: the CSV log can name each event's messageId") {
   REQUIRE(f.start().is_ok());
   CHECK(post(f, body_of("b", "acme", 7, 2, R"({"messageId":"m-9"})"))->status == 200);
   f.stop();
-  std::ifstream in(o.delivery_log);
-  std::string header;
-  std::string first;
-  std::string second;
-  std::getline(in, header);
-  std::getline(in, first);
-  std::getline(in, second);
-  CHECK(header == "timestamp,account,seq,enqueue_time,message_id");
+  const auto lines = head_lines(o.delivery_log, 3);
+  const std::string& first = lines[1];
+  const std::string& second = lines[2];
+  CHECK(lines[0] == "timestamp,account,seq,enqueue_time,message_id");
   CHECK(first.find(",acme,7,") != std::string::npos);
   CHECK(first.back() == ',');  // no string messageId: empty column
   CHECK(second.find(",acme,8,") != std::string::npos);
   CHECK(second.substr(second.size() - 4) == ",m-9");
+}
+
+TEST_CASE("FakeDownstream: the CSV log can name each replayed event's replay_id and original_seq") {
+  TempDir dir;
+  FakeDownstreamOptions o;
+  o.delivery_log = dir.sub("log.csv");
+  o.log_message_ids = true;
+  o.log_replay = true;
+  FakeDownstream f(o);
+  REQUIRE(f.start().is_ok());
+  auto b = std::make_shared<replay::DeliveryBatch>(*batch_of("b", "acme", 7, 2));
+  b->items.back().replay_id = 3;
+  b->items.back().original_seq = Seq{2};
+  CHECK(post(f, replay::encode_batch_body(*b))->status == 200);
+  f.stop();
+  CHECK(f.deliveries().at(0).replay_id == 0);
+  CHECK(f.deliveries().at(1).replay_id == 3);
+  CHECK(f.deliveries().at(1).original_seq == 2);
+  const auto lines = head_lines(o.delivery_log, 3);
+  const std::string& first = lines[1];
+  const std::string& second = lines[2];
+  CHECK(lines[0] == "timestamp,account,seq,enqueue_time,message_id,replay_id,original_seq");
+  CHECK(first.substr(first.size() - 3) == ",,,");  // no messageId, not replayed
+  CHECK(second.find(",acme,8,") != std::string::npos);
+  CHECK(second.substr(second.size() - 5) == ",,3,2");
 }
 
 }  // namespace

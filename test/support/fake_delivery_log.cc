@@ -23,14 +23,16 @@ FakeDeliveryLog::~FakeDeliveryLog() {
   if (csv_ != nullptr) std::fclose(csv_);
 }
 
-Status FakeDeliveryLog::open_csv(const std::string& path, bool with_message_id) {
+Status FakeDeliveryLog::open_csv(const std::string& path, bool with_message_id, bool with_replay) {
   std::lock_guard<std::mutex> lock(mu_);
   csv_ = std::fopen(path.c_str(), "w");
   if (csv_ == nullptr) return Status::io_error("open " + path + ": " + std::strerror(errno));
   csv_message_id_ = with_message_id;
-  std::fputs(with_message_id ? "timestamp,account,seq,enqueue_time,message_id\n"
-                             : "timestamp,account,seq,enqueue_time\n",
-             csv_);
+  csv_replay_ = with_replay;
+  std::fputs("timestamp,account,seq,enqueue_time", csv_);
+  if (with_message_id) std::fputs(",message_id", csv_);
+  if (with_replay) std::fputs(",replay_id,original_seq", csv_);
+  std::fputc('\n', csv_);
   std::fflush(csv_);
   return Status::ok();
 }
@@ -50,6 +52,12 @@ void FakeDeliveryLog::record_accepted(std::vector<FakeDelivery> batch) {
                    static_cast<unsigned long long>(d.seq),
                    static_cast<double>(d.received_at_ms) / 1000.0);
       if (csv_message_id_) std::fprintf(csv_, ",%s", csv_field(d.message_id).c_str());
+      if (csv_replay_ && d.replay_id != 0) {
+        std::fprintf(csv_, ",%llu,%llu", static_cast<unsigned long long>(d.replay_id),
+                     static_cast<unsigned long long>(d.original_seq));
+      } else if (csv_replay_) {
+        std::fputs(",,", csv_);
+      }
       std::fputc('\n', csv_);
     }
     accepted_.push_back(std::move(d));

@@ -22,8 +22,8 @@ struct FakeDelivery {
   double delivered_at = 0;     // wall clock, seconds since the epoch
   std::string event;           // the "event" value re-serialized (empty unless kept)
   std::string message_id;      // the event's "messageId" when it is a string, else ""
-  uint64_t replay_id = 0;      // the replay job that re-delivered it (docs/sink.md), else 0
-  uint64_t original_seq = 0;   // with replay_id: its seq when first delivered
+  uint64_t replay_id = 0;      // the envelope's replay_id (a replayed event), else 0
+  uint64_t original_seq = 0;   // the envelope's original_seq (a replayed event), else 0
 };
 
 // Counters. Copyable value type; GET /stats returns them as JSON.
@@ -47,6 +47,7 @@ struct FakeStats {
 // accepted event is appended as "timestamp,account,seq,enqueue_time" (seconds, the format
 // of fairsim.py analyze), flushed per batch; duplicates are written too. With message ids on,
 // a fifth column "message_id" follows (fairsim ignores it; drills use it to prove zero loss).
+// With replay columns on, "replay_id,original_seq" follow (empty for an event not replayed).
 class FakeDeliveryLog {
  public:
   FakeDeliveryLog() = default;
@@ -55,7 +56,7 @@ class FakeDeliveryLog {
   FakeDeliveryLog& operator=(const FakeDeliveryLog&) = delete;
 
   // Errors: kIoError when the CSV cannot be created.
-  Status open_csv(const std::string& path, bool with_message_id = false);
+  Status open_csv(const std::string& path, bool with_message_id = false, bool with_replay = false);
   void set_keep_payloads(bool keep) { keep_payloads_ = keep; }
   bool keep_payloads() const { return keep_payloads_; }
 
@@ -83,6 +84,7 @@ class FakeDeliveryLog {
   std::set<std::pair<std::string, uint64_t>> seen_;
   std::FILE* csv_ = nullptr;
   bool csv_message_id_ = false;
+  bool csv_replay_ = false;
 };
 
 }  // namespace spillway::test

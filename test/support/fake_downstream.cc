@@ -38,6 +38,10 @@ std::string deliveries_ndjson(const std::vector<FakeDelivery>& ds) {
               {"idempotency_key", d.idempotency_key},
               {"received_at_ms", d.received_at_ms},
               {"delivered_at", d.delivered_at}};
+    if (d.replay_id != 0) {
+      j["replay_id"] = d.replay_id;
+      j["original_seq"] = d.original_seq;
+    }
     if (!d.event.empty()) j["event"] = json::parse(d.event, nullptr, false);
     out += j.dump();
     out += '\n';
@@ -93,7 +97,9 @@ Status FakeDownstream::start() {
   std::signal(SIGPIPE, SIG_IGN);
   log_.set_keep_payloads(options_.keep_payloads);
   if (!options_.delivery_log.empty()) {
-    if (Status s = log_.open_csv(options_.delivery_log, options_.log_message_ids); !s.is_ok())
+    if (Status s =
+            log_.open_csv(options_.delivery_log, options_.log_message_ids, options_.log_replay);
+        !s.is_ok())
       return s;
   }
   std::lock_guard<std::mutex> life(lifecycle_mu_);

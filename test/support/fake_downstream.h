@@ -29,6 +29,7 @@ struct FakeDownstreamOptions {
   int control_port = -1;         // control listener (POST /control, GET /stats, ...); -1 = none
   std::string delivery_log;      // CSV "timestamp,account,seq,enqueue_time"; "" = none
   bool log_message_ids = false;  // add a "message_id" column to the CSV (drills)
+  bool log_replay = false;       // add "replay_id,original_seq" columns to the CSV (drills)
   bool keep_payloads = true;     // keep each event's JSON in memory (tests); off for long drills
   size_t threads = 64;           // worker threads per listener; each hanging request holds one
   int keep_alive_timeout_s = 2;

@@ -18,11 +18,13 @@ using spillway::test::FakeDownstreamOptions;
 
 constexpr const char* kUsage =
     "usage: spillway-fake-downstream [--host H] [--port N] [--control-port N]\n"
-    "         [--log CSV] [--log-message-ids] [--keep-payloads] [--threads N]\n"
+    "         [--log CSV] [--log-message-ids] [--log-replay] [--keep-payloads]\n"
+    "         [--threads N]\n"
     "         [--script JSON] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
     "  --port 0 / --control-port 0 pick free ports (default).\n"
     "  --log writes timestamp,account,seq,enqueue_time (fairsim.py analyze format);\n"
-    "  --log-message-ids adds a message_id column (the event's messageId).\n"
+    "  --log-message-ids adds a message_id column (the event's messageId);\n"
+    "  --log-replay adds replay_id,original_seq columns (empty unless replayed).\n"
     "  --script applies an initial POST /control body, e.g. '{\"capacity\":2000}'.\n";
 
 struct Args {
@@ -40,6 +42,8 @@ bool parse_args(int argc, char** argv, Args& args) {
       args.options.keep_payloads = true;
     } else if (a == "--log-message-ids") {
       args.options.log_message_ids = true;
+    } else if (a == "--log-replay") {
+      args.options.log_replay = true;
     } else if (!has_value) {
       return false;
     } else if (a == "--host") {

@@ -50,8 +50,15 @@ Result<FakeDelivery> parse_event(const json& e, bool keep_event) {
   d.seq = seq->get<uint64_t>();
   d.received_at_ms = received->get<int64_t>();
   if (keep_event) d.event = event->dump();
-  d.replay_id = e.value("replay_id", uint64_t{0});
-  d.original_seq = e.value("original_seq", uint64_t{0});
+  const auto replay = e.find("replay_id");
+  const auto original = e.find("original_seq");
+  if (replay != e.end() || original != e.end()) {
+    if (replay == e.end() || !replay->is_number_unsigned() || original == e.end() ||
+        !original->is_number_unsigned())
+      return Status::invalid_argument("bad replay_id or original_seq");
+    d.replay_id = replay->get<uint64_t>();
+    d.original_seq = original->get<uint64_t>();
+  }
   if (event->is_object()) {
     const auto id = event->find("messageId");
     if (id != event->end() && id->is_string()) d.message_id = id->get<std::string>();
