@@ -113,7 +113,8 @@ void prefill(BenchStore& store, int per_account, const std::string& payload) {
     req.account = id;
     for (int i = 0; i < per_account; ++i) req.events.push_back({payload, ""});
     std::promise<void> p;
-    store.wal->writer().append(std::move(req), [&p](Result<queue::AppendResult>) { p.set_value(); });
+    store.wal->writer().append(std::move(req),
+                               [&p](Result<queue::AppendResult>) { p.set_value(); });
     p.get_future().wait();
   }
 }

@@ -76,12 +76,12 @@ class RequestSize {
 
   RequestSizeOptions options_;
   uint32_t events_;
-  uint32_t base_ = 0;           // the size chosen before dithering and probing
+  uint32_t base_ = 0;  // the size chosen before dithering and probing
   TimePoint last_done_{};
   // Exponentially weighted sums of 1, n, cost, n², n·cost, cost².
   double s0_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0, syy_ = 0;
   double a_ms_ = 0, b_ms_ = 0;
-  double a_error_ms_ = 0;  // standard error of a_ms_ (0 when not fitted by least squares)
+  double a_error_ms_ = 0;     // standard error of a_ms_ (0 when not fitted by least squares)
   double drift_ = 0;          // smoothed relative error of the model's predictions
   uint32_t implausible_ = 0;  // implausibly cheap samples in a row (skipped)
   uint64_t samples_ = 0;

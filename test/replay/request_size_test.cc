@@ -27,8 +27,8 @@ class SimulatedDownstream {
   void set_observation_delay(double mean_ms) { delay_ms_ = mean_ms; }
   // Requests of more than this many events so far.
   int larger_than(uint64_t events) const {
-    return static_cast<int>(std::count_if(sizes_.begin(), sizes_.end(),
-                                          [&](uint64_t n) { return n > events; }));
+    return static_cast<int>(
+        std::count_if(sizes_.begin(), sizes_.end(), [&](uint64_t n) { return n > events; }));
   }
 
   // Sends `in_flight` requests back to back (each as soon as one completes) for `requests`
@@ -60,8 +60,8 @@ class SimulatedDownstream {
   }
   Time::duration observation_delay() {
     if (delay_ms_ == 0) return {};
-    const double ms = std::min(5 * delay_ms_,
-                               std::exponential_distribution<double>(1.0 / delay_ms_)(rng_));
+    const double ms =
+        std::min(5 * delay_ms_, std::exponential_distribution<double>(1.0 / delay_ms_)(rng_));
     return std::chrono::duration_cast<Time::duration>(
         std::chrono::duration<double, std::milli>(ms));
   }
