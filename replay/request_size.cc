@@ -79,7 +79,14 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   const double x = static_cast<double>(events);
   const double predicted = cost_ms(events);
   const bool odd = y < kImplausible * predicted || y > predicted / kImplausible;
-  if (samples_ >= kTrustedSamples && odd && ++implausible_ < kImplausibleRun) return;
+  if (samples_ >= kTrustedSamples && odd && ++implausible_ < kImplausibleRun) {
+    // Not a sample yet, but a request that cost four times its model may be a downstream that
+    // slowed down: until the model agrees, requests are no larger than this one's pace allows
+    // for the target. Growth after it is limited (choose), so an artifact costs a short dip;
+    // a real slowdown does not fill the downstream's queue with requests of seconds each.
+    if (y > predicted) shrink_to(x * static_cast<double>(options_.target.count()) / y);
+    return;
+  }
   implausible_ = 0;
   double keep = samples_ == 0 ? 0.0 : 1.0 - options_.alpha;
   if (samples_ > 0 && stale(x, y)) keep = 0;
@@ -92,6 +99,13 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
   ++samples_;
   fit();
   choose();
+}
+
+void RequestSize::shrink_to(double events) {
+  const auto lo = static_cast<double>(options_.min_events);
+  const auto n = static_cast<uint32_t>(std::llround(std::max(lo, events)));
+  base_ = std::min(base_, n);
+  events_ = std::min(events_, n);
 }
 
 bool RequestSize::stale(double x, double y) {

@@ -71,6 +71,7 @@ class RequestSize {
  private:
   double measured_ms(TimePoint sent, TimePoint done);
   bool stale(double x, double y);
+  void shrink_to(double events);
   void fit();
   void choose();
 

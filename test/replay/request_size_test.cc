@@ -158,6 +158,22 @@ TEST_CASE("RequestSize: timing noise does not make requests of several times the
   }
 }
 
+TEST_CASE("RequestSize: a downstream that slows down tenfold gets small requests at once") {
+  // The history of a replay went to a fast downstream, then it slowed: before, the first
+  // samples were skipped as implausible (over 4x their modelled cost) until three came in a
+  // row, and requests stayed at the old size, seconds each, filling the downstream's queue.
+  RequestSize size(target_ms(250));
+  SimulatedDownstream down(5, 20000);
+  down.run(size, 200);
+  CHECK(size.events() > 3500);
+  down.set_capacity(1000);  // 20x slower: the target allows about 245 events
+  down.run(size, 1);
+  CHECK(size.events() < 400);
+  down.run(size, 60);  // the model follows, and the size stays near the target's
+  CHECK(size.per_event_us() == doctest::Approx(1000).epsilon(0.15));
+  CHECK(size.events() < 400);
+}
+
 TEST_CASE("RequestSize: a large fixed cost still raises the size under noise") {
   RequestSizeOptions o = target_ms(150);
   o.max_events = 2000;
