@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "common/rfc3339.h"
 #include "queue/retain/retained_log.h"
-#include "replay/delivery_json.h"
 
 namespace spillway::app {
 namespace {
@@ -104,7 +104,7 @@ nlohmann::json retention_json(const queue::retain::RetainedStats& stats, Retenti
       {"events", stats.events},
       {"bytes", stats.bytes},
       {"oldest_delivered_at",
-       any ? nlohmann::json(replay::format_rfc3339_ms(stats.oldest_delivered_ms)) : nullptr},
+       any ? nlohmann::json(format_rfc3339_ms(stats.oldest_delivered_ms)) : nullptr},
       {"oldest_age_s", any ? nlohmann::json(age_s(stats.oldest_delivered_ms, now_ms)) : nullptr},
       {"shedding", stats.shedding},
       {"dropped",

@@ -9,13 +9,12 @@
 #include <string>
 
 #include "app/admin_auth.h"
-#include "app/rfc3339.h"
 #include "common/logger.h"
+#include "common/rfc3339.h"
 #include "ingest/responses.h"
 #include "ingest/router.h"
 #include "queue/replay_job/replay_preview.h"
 #include "queue/wal.h"
-#include "replay/delivery_json.h"
 #include "replay/drainer.h"
 #include "replay/eta_model.h"
 
@@ -51,8 +50,8 @@ json names_of(const Context& c, const std::vector<AccountId>& ids) {
 json job_json(const Context& c, const queue::ReplayJob& j) {
   json out = {{"id", j.id},
               {"state", queue::replay_state_name(j.state)},
-              {"from", replay::format_rfc3339_ms(j.spec.from_ms)},
-              {"to", replay::format_rfc3339_ms(j.spec.to_ms)},
+              {"from", format_rfc3339_ms(j.spec.from_ms)},
+              {"to", format_rfc3339_ms(j.spec.to_ms)},
               {"accounts", names_of(c, j.spec.accounts)},
               {"types", j.spec.types},
               {"events", j.spec.events},
@@ -60,8 +59,8 @@ json job_json(const Context& c, const queue::ReplayJob& j) {
               {"enqueued", j.enqueued},
               {"delivered", j.delivered},
               {"dropped", j.dropped},
-              {"created_at", replay::format_rfc3339_ms(j.created_ms)}};
-  if (j.finished_ms != 0) out["finished_at"] = replay::format_rfc3339_ms(j.finished_ms);
+              {"created_at", format_rfc3339_ms(j.created_ms)}};
+  if (j.finished_ms != 0) out["finished_at"] = format_rfc3339_ms(j.finished_ms);
   return out;
 }
 

@@ -1,7 +1,8 @@
 #include "replay/delivery_json.h"
 
-#include <chrono>
 #include <cstdio>
+
+#include "common/rfc3339.h"
 
 namespace spillway::replay {
 namespace {
@@ -122,21 +123,6 @@ size_t estimate_size(const DeliveryBatch& batch) {
 }
 
 }  // namespace
-
-std::string format_rfc3339_ms(int64_t unix_ms) {
-  using namespace std::chrono;
-  const sys_time<milliseconds> tp{milliseconds(unix_ms)};
-  const auto day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const hh_mm_ss<milliseconds> tod{tp - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
-                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
-                static_cast<int>(tod.subseconds().count()));
-  return buf;
-}
 
 std::string json_quote(std::string_view s) {
   std::string out;

@@ -17,9 +17,6 @@ namespace spillway::replay {
 // The stored payload is already-valid JSON and is embedded byte for byte, never
 // re-serialized; an empty payload is written as `null` so the output stays valid JSON.
 
-// "2023-11-14T22:13:20.123Z". Negative inputs (before 1970) are formatted correctly too.
-std::string format_rfc3339_ms(int64_t unix_ms);
-
 // `s` as a quoted JSON string. Control characters are escaped; bytes that are not valid
 // UTF-8 become U+FFFD, so the result is always valid JSON.
 std::string json_quote(std::string_view s);

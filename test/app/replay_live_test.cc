@@ -14,9 +14,9 @@
 #include <map>
 #include <thread>
 
+#include "common/rfc3339.h"
 #include "test/app/replay_fixture.h"
 #include "test/support/fake_wire.h"
-#include "test/support/rfc3339_text.h"
 
 namespace spillway::test {
 namespace {
@@ -96,7 +96,7 @@ json replay_job(ReplayFixture& f, uint64_t id) {
 // was delivered. Returns the job id.
 uint64_t run_replay(ReplayFixture& f, int64_t from, int64_t to) {
   auto r = f.admin("POST", "/v1/replays",
-                   json{{"from", rfc3339_ms(from)}, {"to", rfc3339_ms(to)}}.dump());
+                   json{{"from", format_rfc3339_ms(from)}, {"to", format_rfc3339_ms(to)}}.dump());
   REQUIRE(r);
   REQUIRE(r->status == 201);
   const uint64_t id = json::parse(r->body)["id"];

@@ -9,9 +9,9 @@
 #include <map>
 #include <thread>
 
+#include "common/rfc3339.h"
 #include "test/ops/cli_runner.h"
 #include "test/ops/ops_fixture.h"
-#include "test/support/rfc3339_text.h"
 
 namespace spillway::test {
 namespace {
@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  return rfc3339_ms(
+  return format_rfc3339_ms(
       std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 

@@ -12,12 +12,6 @@ namespace {
 using nlohmann::json;
 using test::item;
 
-TEST_CASE("delivery_json: RFC 3339 timestamps are UTC with milliseconds") {
-  CHECK(format_rfc3339_ms(0) == "1970-01-01T00:00:00.000Z");
-  CHECK(format_rfc3339_ms(1'700'000'000'123) == "2023-11-14T22:13:20.123Z");
-  CHECK(format_rfc3339_ms(-1) == "1969-12-31T23:59:59.999Z");
-}
-
 TEST_CASE("delivery_json: strings are escaped and invalid UTF-8 replaced") {
   CHECK(json_quote("a\"b\\c\n") == R"("a\"b\\c\n")");
   CHECK(json_quote(std::string("\x01", 1)) == R"("\u0001")");

@@ -1,9 +1,11 @@
-#include "app/rfc3339.h"
+#include "common/rfc3339.h"
 
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 
-namespace spillway::app {
+namespace spillway {
 namespace {
 
 // Reads exactly `n` digits at `at`; nullopt otherwise.
@@ -58,4 +60,19 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
   return seconds * 1000 + ms;
 }
 
-}  // namespace spillway::app
+std::string format_rfc3339_ms(int64_t unix_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> tp{milliseconds(unix_ms)};
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> tod{tp - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()),
+                static_cast<int>(tod.subseconds().count()));
+  return buf;
+}
+
+}  // namespace spillway
