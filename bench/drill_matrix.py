@@ -5,7 +5,7 @@ fairsim.py analyze --check (G1-G6, G7 = reorders) and the loss check of outage_d
 
   drill_matrix.py --build build-drill --out /tmp/matrix [--capacities 1000,5000,20000]
                   [--accounts 300,1000] [--zipf 1.1,1.3] [--modes adaptive,fixed]
-                  [--drain-s 30] [--only C/N/s]
+                  [--drain-s 30] [--workers K] [--only C/N/s]
 
 Cells run one after the other (each is CPU-sensitive); every cell's run is in
 OUT/<mode>-C<C>-N<N>-s<s>/ (see outage_drill.py). The backlog is sized so that it drains in
@@ -53,7 +53,7 @@ def run_cell(a, mode, c, n, s):
     cmd = [sys.executable, os.path.join(HERE, "outage_drill.py"), "--build", a.build,
            "--out", run_dir(a, mode, c, n, s), "--capacity", str(c), "--events", str(events),
            "--accounts", str(n), "--zipf-s", str(s), "--request-cost-ms",
-           str(a.request_cost_ms), "--"] + MODES[mode]
+           str(a.request_cost_ms), "--workers", str(a.workers), "--"] + MODES[mode]
     print("$ " + " ".join(cmd), flush=True)
     subprocess.run(cmd)
 
@@ -132,6 +132,8 @@ def main():
     ap.add_argument("--modes", default="adaptive,fixed")
     ap.add_argument("--drain-s", type=float, default=30.0)
     ap.add_argument("--request-cost-ms", type=float, default=5.0)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="the fake's parallel workers (outage_drill.py --workers)")
     ap.add_argument("--only", default="", help="one cell, C/N/s, e.g. 5000/300/1.1")
     ap.add_argument("--report-only", action="store_true")
     a = ap.parse_args()

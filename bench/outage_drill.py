@@ -211,7 +211,7 @@ class Drill:
         t_up = time.time()
         http("POST", self.control + "/control",
              {"mode": "up", "capacity": self.C, "capacity_mode": "delay",
-              "request_cost_ms": a.request_cost_ms})
+              "request_cost_ms": a.request_cost_ms, "workers": a.workers})
         res["drain_started"] = t_up
         self.speed_log = [(t_up, self.C)]
         res["speed_log"] = self.speed_log
@@ -361,6 +361,10 @@ def main():
     ap.add_argument("--connections", type=int, default=4, help="loader connections (backlog)")
     ap.add_argument("--request-cost-ms", type=float, default=5.0,
                     help="the fake's fixed cost per request (on top of n/C), ms")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="the fake serves with this many workers side by side, each at C / "
+                         "workers events/s with its own fixed cost (a datastore of several "
+                         "nodes); 1 = one server, requests one after another")
     ap.add_argument("--speed-change", default="",
                     help="T:F,... capacity becomes F x C at T s after the downstream comes up")
     ap.add_argument("--tls", action="store_true",

@@ -130,11 +130,6 @@ class Drainer {
   std::map<uint64_t, std::unique_ptr<Flight>> flights_;
   std::deque<uint64_t> ready_;  // flights waiting to (re)send, front first
   uint64_t next_flight_id_ = 1;
-  // Small requests (Flight::small) on the wire. While one is, no other small one is built:
-  // each request costs the downstream a fixed part, and a stream of tiny requests of live
-  // events, sent as fast as the concurrency limit allows, spends its capacity on fixed parts
-  // (Nagle's rule). The events that arrive meanwhile go out together when it completes.
-  uint32_t small_sending_ = 0;
   uint64_t retries_ = 0, dead_lettered_ = 0, batches_ = 0;
   std::array<uint64_t, kRetryReasons> retries_by_reason_{};
   Histogram delivery_latency_{Histogram::latency_seconds()};

@@ -33,9 +33,6 @@ struct Flight {
   Backoff backoff;
   uint32_t attempts = 0;
   bool sending = false;
-  // Built when the eligible accounts had less than half a request of events (live traffic
-  // only, e.g.). See Drainer::small_sending_.
-  bool small = false;
   ConcurrencyLimit::Ticket ticket{};
   std::chrono::steady_clock::time_point sent_at{};
   std::unique_ptr<boost::asio::steady_timer> retry_timer;

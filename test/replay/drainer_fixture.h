@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "queue/store_check.h"
 #include "queue/wal.h"
@@ -31,7 +32,11 @@ class FakeSink final : public replay::Downstream {
     replay::DeliveryResult r;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      attempts.push_back({batch->batch_id, batch->items.size(), std::chrono::steady_clock::now()});
+      Attempt a{batch->batch_id, batch->items.size(), std::chrono::steady_clock::now(), {}};
+      for (const auto& item : batch->items) {
+        if (a.accounts.empty() || a.accounts.back() != item.account) a.accounts.push_back(item.account);
+      }
+      attempts.push_back(std::move(a));
       if (policy) {
         r = policy(*batch);
       } else {
@@ -61,6 +66,7 @@ class FakeSink final : public replay::Downstream {
     std::string batch_id;
     size_t items;
     std::chrono::steady_clock::time_point at;
+    std::vector<AccountId> accounts;  // of its items, in order (an account's items are together)
   };
   std::mutex mu_;
   // Guarded by mu_.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "replay/delivery_json.h"
@@ -93,6 +94,30 @@ TEST_CASE("FakeDownstream: a fixed request cost makes small batches cost more pe
   const auto took = std::chrono::steady_clock::now() - start;
   CHECK(took >= 190ms);  // 4 x (50 ms + 1 ms); without the fixed cost 4 ms
   CHECK(took < 2s);
+}
+
+// Several workers: each serves at C / workers, side by side with the others.
+TEST_CASE("FakeDownstream: workers serve requests in parallel at their share of C") {
+  FakeDownstream f;
+  REQUIRE(f.start().is_ok());
+  REQUIRE(f.control(R"({"capacity":1000,"workers":4})").is_ok());
+  // One request of 100 events alone: 400 ms on a worker of 250 events/s (100 ms on one server
+  // of 1,000 events/s).
+  auto start = std::chrono::steady_clock::now();
+  CHECK(post(f, body_of("b", "a", 0, 100))->status == 200);
+  CHECK(std::chrono::steady_clock::now() - start >= 350ms);
+  // Four at once: 400 ms side by side (one worker doing all four would take 1.6 s).
+  start = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&f, i] {
+      const std::string n = std::to_string(i);
+      CHECK(post(f, body_of("c" + n, "a" + n, 0, 100), "c" + n)->status == 200);
+    });
+  }
+  for (auto& t : clients) t.join();
+  CHECK(std::chrono::steady_clock::now() - start < 1200ms);
+  CHECK(!f.control(R"({"workers":0})"));
 }
 
 TEST_CASE("FakeDownstream: capacity in throttle mode answers 429 with Retry-After") {

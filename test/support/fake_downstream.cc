@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <nlohmann/json.hpp>
@@ -374,19 +375,24 @@ bool FakeDownstream::wait_changed(uint64_t generation, std::chrono::duration<dou
 }
 
 // kDelay: the downstream serves batches one after another at `capacity` events/s, so a batch
-// of n completes n/C after the previous one (the fairsim.py model). kThrottle: a token bucket
-// holding one second of capacity (or one batch, if larger).
+// of n completes n/C after the previous one (the fairsim.py model); with several workers, each
+// serves its batches one after another at capacity / workers, and a batch goes to the worker
+// free first. kThrottle: a token bucket holding one second of capacity (or one batch, if
+// larger).
 FakeDownstream::Admission FakeDownstream::admit(size_t events, const FakeScript& script) {
   const double n = static_cast<double>(events);
   const double c = script.capacity;
   const double now = steady_seconds();
   std::lock_guard<std::mutex> lock(mu_);
   if (script.capacity_mode == CapacityMode::kDelay) {
-    const double start = std::max(now, next_free_s_);
-    const double ready = start + script.request_cost_ms / 1000.0 + n / c;
+    next_free_s_.resize(static_cast<size_t>(std::max(1, script.workers)), 0.0);
+    auto free = std::min_element(next_free_s_.begin(), next_free_s_.end());
+    const double start = std::max(now, *free);
+    const double ready =
+        start + script.request_cost_ms / 1000.0 + n * static_cast<double>(next_free_s_.size()) / c;
     if ((ready - now) * 1000.0 > static_cast<double>(script.max_delay.count()))
       return {false, 0, std::max(1, static_cast<int>(std::ceil(start - now)))};
-    next_free_s_ = ready;
+    *free = ready;
     return {true, ready - now, 0};
   }
   const double burst = std::max(c, n);

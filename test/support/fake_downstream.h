@@ -116,7 +116,7 @@ class FakeDownstream {
   FakeScript script_;
   uint64_t generation_ = 0;
   int port_ = 0;
-  double next_free_s_ = 0;  // capacity kDelay: when the server is free again (steady s)
+  std::vector<double> next_free_s_;  // capacity kDelay: when each server is free again (steady s)
   double tokens_ = -1;      // capacity kThrottle bucket; < 0 = not yet filled
   double tokens_at_s_ = 0;
 

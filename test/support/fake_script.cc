@@ -41,6 +41,9 @@ Status apply_field(FakeScript& s, const std::string& key, const json& v) {
     s.capacity = v.get<double>();
   } else if (key == "request_cost_ms") {
     s.request_cost_ms = v.get<double>();
+  } else if (key == "workers") {
+    if (v.get<double>() < 1 || v.get<double>() > 256) return bad("workers must be 1..256");
+    s.workers = v.get<int>();
   } else if (key == "error_status") {
     s.error_status = v.get<int>();
   } else if (key == "retry_after_s") {
@@ -90,6 +93,7 @@ std::string script_to_json(const FakeScript& s) {
             {"capacity", s.capacity},
             {"capacity_mode", s.capacity_mode == CapacityMode::kDelay ? "delay" : "throttle"},
             {"request_cost_ms", s.request_cost_ms},
+            {"workers", s.workers},
             {"max_delay_ms", s.max_delay.count()},
             {"trickle_interval_ms", s.trickle_interval.count()}};
   return j.dump();

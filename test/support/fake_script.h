@@ -39,6 +39,10 @@ struct FakeScript {
   // so small requests waste capacity (parse, commit, fsync per request). 0 = per event only.
   double request_cost_ms = 0;
   CapacityMode capacity_mode = CapacityMode::kDelay;
+  // capacity_mode kDelay: servers working in parallel, each at capacity / workers events/s
+  // with its own request_cost_ms (a datastore of several nodes). A request goes to the server
+  // free first. 1 = one server that serves requests one after another.
+  int workers = 1;
   std::chrono::milliseconds max_delay{5000};
   std::chrono::milliseconds trickle_interval{1000};
   bool operator==(const FakeScript&) const = default;
@@ -50,7 +54,7 @@ std::optional<FakeMode> parse_mode(std::string_view name);
 // Applies the fields present in a JSON object to `base` (missing fields keep their value):
 // {"mode":"up|down|error|throttle|hang|reset_after_body|trickle", "error_status":503,
 //  "retry_after_s":1, "error_retry_after":false, "reject_marker":"...", "capacity":2000,
-//  "capacity_mode":"delay|throttle", "request_cost_ms":5, "max_delay_ms":5000,
+//  "capacity_mode":"delay|throttle", "request_cost_ms":5, "workers":1, "max_delay_ms":5000,
 //  "trickle_interval_ms":1000}
 // Errors: kInvalidArgument for bad JSON, unknown keys or bad values.
 Result<FakeScript> apply_script_json(const FakeScript& base, std::string_view json);
