@@ -34,7 +34,8 @@ class FakeSink final : public replay::Downstream {
       std::lock_guard<std::mutex> lock(mu_);
       Attempt a{batch->batch_id, batch->items.size(), std::chrono::steady_clock::now(), {}};
       for (const auto& item : batch->items) {
-        if (a.accounts.empty() || a.accounts.back() != item.account) a.accounts.push_back(item.account);
+        if (a.accounts.empty() || a.accounts.back() != item.account)
+          a.accounts.push_back(item.account);
       }
       attempts.push_back(std::move(a));
       if (policy) {

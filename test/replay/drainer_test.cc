@@ -280,7 +280,8 @@ TEST_CASE("Drainer: live events wait for the request on the wire instead of goin
     ++live_only;
     // Sent while a request of `deep` was still at the sink (its answer takes 120 ms)?
     for (const auto& d : f.sink.attempts) {
-      if (holds_deep(d) && d.at <= a.at && a.at + std::chrono::milliseconds(10) < d.at + f.sink.latency)
+      if (holds_deep(d) && d.at <= a.at &&
+          a.at + std::chrono::milliseconds(10) < d.at + f.sink.latency)
         ++alone_in_flight;
     }
   }

@@ -117,7 +117,7 @@ class FakeDownstream {
   uint64_t generation_ = 0;
   int port_ = 0;
   std::vector<double> next_free_s_;  // capacity kDelay: when each server is free again (steady s)
-  double tokens_ = -1;      // capacity kThrottle bucket; < 0 = not yet filled
+  double tokens_ = -1;               // capacity kThrottle bucket; < 0 = not yet filled
   double tokens_at_s_ = 0;
 
   // Serializes start/stop/set_script: the listener objects are touched under it only.
