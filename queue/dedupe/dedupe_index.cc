@@ -179,6 +179,8 @@ IndexStats DedupeIndex::stats() const {
   s.run_keys = 0;
   for (const codec::RunInfo& r : runs_) s.run_keys += r.count;
   s.recent_keys = recent_.active_size() + recent_.frozen_size();
+  s.bloom_fetches = lookup_.fetches();
+  s.pinned_bloom_chunks = lookup_.pinned_chunks();
   s.busy = seal_ || merge_ || sorting_.valid() || !garbage_.empty() || log_garbage_;
   return s;
 }

@@ -46,6 +46,8 @@ struct IndexStats {
   uint64_t merges = 0;
   uint64_t dropped_runs = 0;
   uint64_t maintenance_bytes = 0;
+  uint64_t bloom_fetches = 0;  // Bloom rows read through LMDB (the rest are addressed directly)
+  uint64_t pinned_bloom_chunks = 0;
   bool busy = false;  // a seal, merge or deletion is pending
 };
 

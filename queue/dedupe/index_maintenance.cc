@@ -198,6 +198,7 @@ void DedupeIndex::step_committed() {
   Effects& fx = *effects_;
   for (uint64_t id : fx.retired) {
     std::erase_if(runs_, [id](const codec::RunInfo& r) { return r.id == id; });
+    lookup_.drop_run(id);  // before its rows are collected and their pages reused
     garbage_.insert(id);
   }
   if (fx.stepped == nullptr) stats_.dropped_runs += fx.retired.size();

@@ -1,5 +1,7 @@
 #include "queue/dedupe/run_lookup.h"
 
+#include <algorithm>
+
 #include "queue/dedupe/bloom.h"
 #include "queue/lmdb_txn.h"
 
@@ -27,31 +29,67 @@ std::optional<KeyEntry> find_in_block(const codec::BlockView& block, const KeyId
   return std::nullopt;
 }
 
+void RunLookup::drop_run(uint64_t run_id) {
+  auto it = pinned_.find(run_id);
+  if (it == pinned_.end()) return;
+  pinned_count_ -= static_cast<uint64_t>(
+      std::count_if(it->second.begin(), it->second.end(), [](const char* c) { return c; }));
+  pinned_.erase(it);
+}
+
+bool RunLookup::in_own_page(MDB_txn* txn, const MDB_val& v) {
+  if (page_size_ == 0) {
+    MDB_stat stat{};
+    if (mdb_env_stat(mdb_txn_env(txn), &stat) != MDB_SUCCESS) return false;
+    page_size_ = stat.ms_psize;
+  }
+  // A leaf node holds at most about half a page, so anything larger went to overflow pages,
+  // whose data starts right after the page header (16 bytes: LMDB's file format on 64-bit).
+  // The address check is a second opinion: the map is page-aligned, and a row in a dirty copy
+  // of a page would not be (none is expected: nothing rewrites a live run's rows).
+  constexpr uintptr_t kPageHeader = 16;
+  const auto at = reinterpret_cast<uintptr_t>(v.mv_data);
+  return v.mv_size > page_size_ / 2 && at % page_size_ == kPageHeader;
+}
+
 Result<std::string_view> RunLookup::bloom_chunk(MDB_txn* txn, const codec::RunInfo& run,
-                                                uint32_t chunk) {
+                                                std::vector<const char*>& pinned, uint32_t chunk) {
   // A run has at most ~1,200 chunks (a billion keys); run ids stay far below 2^40.
   const uint64_t slot = (run.id << 24) | chunk;
-  auto it = bloom_rows_.find(slot);
-  if (it != bloom_rows_.end()) return it->second;
+  auto it = txn_rows_.find(slot);
+  if (it != txn_rows_.end()) return it->second;
   std::string key = codec::bloom_key(run.id, chunk);
   MDB_val k = as_val(key), v{};
   int rc = mdb_get(txn, tables_.dedupe_bloom, &k, &v);
   if (rc == MDB_NOTFOUND) return damaged(run, "Bloom chunk " + std::to_string(chunk) + " missing");
   if (rc != MDB_SUCCESS) return lmdb_status(rc, "mdb_get(dedupe_bloom)");
+  fetches_ += 1;
   auto bits = codec::bloom_bits(as_view(v));
   if (!bits) return damaged(run, bits.status().message());
-  bloom_rows_.emplace(slot, *bits);
+  const bloom::Shape shape{run.bloom_blocks, run.chunk_blocks};
+  if (chunk >= shape.chunks() || bits->size() != shape.blocks_in(chunk) * bloom::kBlockBytes) {
+    return damaged(run, "Bloom chunk " + std::to_string(chunk) + " has the wrong size");
+  }
+  if (in_own_page(txn, v)) {
+    if (pinned.empty()) pinned.assign(shape.chunks(), nullptr);
+    pinned[chunk] = bits->data();
+    pinned_count_ += 1;
+  } else {
+    txn_rows_.emplace(slot, *bits);
+  }
   return *bits;
 }
 
 Result<const char*> RunLookup::bloom_block(MDB_txn* txn, const codec::RunInfo& run,
-                                           const KeyId& id) {
-  uint64_t b = bloom::block_of(id, run.bloom_blocks);
-  auto chunk = bloom_chunk(txn, run, static_cast<uint32_t>(b / run.chunk_blocks));
-  if (!chunk) return chunk.status();
-  uint64_t offset = (b % run.chunk_blocks) * bloom::kBlockBytes;
-  if (chunk->size() < offset + bloom::kBlockBytes) return damaged(run, "Bloom chunk too short");
-  return chunk->data() + offset;
+                                           std::vector<const char*>& pinned, const KeyId& id) {
+  if (run.chunk_blocks == 0 || run.bloom_blocks == 0) return damaged(run, "Bloom shape is empty");
+  const uint64_t b = bloom::block_of(id, run.bloom_blocks);
+  const auto chunk = static_cast<uint32_t>(b / run.chunk_blocks);
+  const uint64_t offset = (b % run.chunk_blocks) * bloom::kBlockBytes;
+  if (chunk < pinned.size() && pinned[chunk] != nullptr) return pinned[chunk] + offset;
+  auto bits = bloom_chunk(txn, run, pinned, chunk);
+  if (!bits) return bits.status();
+  return bits->data() + offset;
 }
 
 Result<std::optional<KeyEntry>> RunLookup::find_in_run(MDB_txn* txn, const codec::RunInfo& run,
@@ -74,8 +112,9 @@ Status RunLookup::find_many(MDB_txn* txn, const codec::RunInfo& run,
                             std::vector<std::optional<KeyEntry>>& found) {
   found.assign(ids.size(), std::nullopt);
   blocks_.clear();
+  std::vector<const char*>& pinned = pinned_[run.id];
   for (const KeyId* id : ids) {
-    auto block = bloom_block(txn, run, *id);
+    auto block = bloom_block(txn, run, pinned, *id);
     if (!block) return block.status();
     // A block starts anywhere in its chunk's page, so it may straddle two cache lines.
     __builtin_prefetch(*block);

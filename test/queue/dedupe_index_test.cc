@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "queue/dedupe/bloom.h"
 #include "queue/dedupe/index_codec.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
@@ -151,6 +152,52 @@ TEST_CASE("DedupeIndex: one request mixing keys of old runs, newer runs, recent 
     CHECK(r->outcomes[i].duplicate == want[i].has_value());
     if (want[i]) CHECK(r->outcomes[i].seq.value == *want[i]);
   }
+}
+
+TEST_CASE(
+    "DedupeIndex: Bloom chunks in pages of their own are read once, then addressed directly") {
+  // A probe must not descend LMDB's B-tree for a chunk it has already found in an earlier
+  // transaction (RunLookup's pinned chunks), and must forget the chunks of a retired run.
+  WalFixture f;
+  f.options.dedupe_seal_keys = 8192;  // chunks of 63 blocks: overflow pages
+  f.options.dedupe_window = std::chrono::minutes(10);
+  AccountId a = f.create("acme");
+  auto first = keys("p", 0, 8192);
+  auto first_seqs = append_keys(f, a, first, 256);
+  REQUIRE(index_reaches(f, [](const dedupe::IndexStats& s) { return s.run_keys >= 8192; }));
+  // The writer publishes its stats between groups: one more group (without a key) first.
+  auto stats = [&] {
+    REQUIRE(f.append(a, {"{}"}).is_ok());
+    return f.wal().writer().index_stats();
+  };
+  const uint64_t before = stats().bloom_fetches;
+  check_all_duplicates(f, a, first, first_seqs);  // one transaction per request of the round
+  const dedupe::IndexStats once = stats();
+  CHECK(once.pinned_bloom_chunks >= 2);
+  CHECK(once.bloom_fetches - before == once.pinned_bloom_chunks);  // each chunk read once
+  check_all_duplicates(f, a, first, first_seqs);
+  CHECK(stats().bloom_fetches == once.bloom_fetches);  // not one more descent
+
+  // Three more runs merge with the first into one: the four are retired and their rows
+  // collected (their pages free for reuse), and lookups go to the merged run's chunks only.
+  auto more = keys("q", 0, 3 * 8192);
+  auto more_seqs = append_keys(f, a, more, 256);
+  REQUIRE(index_reaches(f, [](const dedupe::IndexStats& s) {
+    return s.merges >= 1 && s.runs == 1 && s.recent_keys == 0 && !s.busy;
+  }));
+  check_all_duplicates(f, a, first, first_seqs);
+  check_all_duplicates(f, a, more, more_seqs);
+  const dedupe::IndexStats after = stats();
+  CHECK(after.pinned_bloom_chunks <= dedupe::bloom::shape_for(after.run_keys).chunks());
+  CHECK(after.pinned_bloom_chunks > 0);
+
+  // Expired: the run is dropped and its chunks forgotten.
+  f.clock.advance(std::chrono::minutes(11));
+  REQUIRE(index_reaches(f, [&](const dedupe::IndexStats& s) {
+    REQUIRE(f.append(a, {"{}"}).is_ok());  // groups keep the published stats fresh
+    return s.dropped_runs > 0 && s.runs == 0 && s.pinned_bloom_chunks == 0;
+  }));
+  CHECK(f.append(a, {"{}"}, {"p7"})->stored == 1);
 }
 
 TEST_CASE("DedupeIndex: the same key twice in one request is stored once") {
