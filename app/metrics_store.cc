@@ -45,6 +45,13 @@ void write_index_metrics(PrometheusText& out, const queue::WalWriter& writer) {
   out.counter("spillway_dedupe_maintenance_bytes_total",
               "Bytes written by index maintenance (seals and merges): its write amplification.",
               static_cast<double>(st.maintenance_bytes));
+  out.counter("spillway_dedupe_bloom_reads_total",
+              "Bloom filter rows found through LMDB; each is then addressed directly while its run "
+              "lives, so this grows with new runs, not with keys probed.",
+              static_cast<double>(st.bloom_fetches));
+  out.gauge("spillway_dedupe_bloom_pinned_chunks",
+            "Bloom filter chunks of live runs addressed directly (8 bytes of memory each).",
+            static_cast<double>(st.pinned_bloom_chunks));
   out.family("spillway_dedupe_step_seconds", "histogram",
              "Time one index maintenance transaction held the writer.");
   out.histogram("spillway_dedupe_step_seconds", {}, writer.index_step_latency());
