@@ -17,12 +17,6 @@ void ConcurrencyLimit::set_bounds(uint32_t min_limit, uint32_t max_limit) {
   options_.min_limit = std::max(1U, min_limit);
   options_.max_limit = std::max(options_.min_limit, max_limit);
   limit_ = std::clamp(limit_, options_.min_limit, options_.max_limit);
-  floor_ = std::clamp(floor_, options_.min_limit, options_.max_limit);
-}
-
-void ConcurrencyLimit::set_floor(uint32_t floor) {
-  floor_ = std::clamp(floor, options_.min_limit, options_.max_limit);
-  limit_ = std::max(limit_, floor_);
 }
 
 ConcurrencyLimit::Ticket ConcurrencyLimit::on_send() {
@@ -73,7 +67,7 @@ void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds laten
 void ConcurrencyLimit::on_success(Ticket ticket, std::chrono::microseconds latency, uint64_t events,
                                   std::chrono::microseconds allowed) {
   observe(latency, size_class(events));
-  settle(ticket, latency <= allowed, limit_ > floor_ ? limit_ - 1 : limit_);
+  settle(ticket, latency <= allowed, limit_ > options_.min_limit ? limit_ - 1 : limit_);
 }
 
 void ConcurrencyLimit::settle(Ticket ticket, bool good, uint32_t reduced) {
@@ -108,7 +102,7 @@ void ConcurrencyLimit::decrease(uint32_t reduced) {
 }
 
 void ConcurrencyLimit::reset() {
-  limit_ = floor_ = options_.min_limit;
+  limit_ = options_.min_limit;
   good_in_window_ = 0;
   recovery_ticket_ = next_ticket_;
 }

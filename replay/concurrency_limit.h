@@ -55,15 +55,9 @@ class ConcurrencyLimit {
   void reset();
   // New bounds (PUT /v1/drain/limits); the current limit is clamped into them.
   void set_bounds(uint32_t min_limit, uint32_t max_limit);
-  // A floor from ParallelProbe (clamped into the bounds): the limit is raised to it, and a
-  // latency judged against a cost model does not step it below (errors still halve it).
-  void set_floor(uint32_t floor);
 
   uint32_t limit() const { return limit_; }
   uint32_t in_flight() const { return in_flight_; }
-  uint32_t floor() const { return floor_; }
-  // The ticket the next on_send() returns.
-  Ticket next_ticket() const { return next_ticket_; }
   // The baseline of the largest size class seen; zero until the first success.
   std::chrono::microseconds baseline() const;
 
@@ -81,7 +75,6 @@ class ConcurrencyLimit {
   ConcurrencyOptions options_;
   uint32_t limit_;
   uint32_t in_flight_ = 0;
-  uint32_t floor_ = 1;
   uint32_t good_in_window_ = 0;
   Ticket next_ticket_ = 0;
   Ticket recovery_ticket_ = 0;  // results of tickets below it belong to a past episode

@@ -200,7 +200,6 @@ Flight* Drainer::build_next(SteadyClock::time_point now) {
   // "One small request at a time" still let a third of all requests be small on the capacity
   // matrix (1.6-2.0% of C at C = 5,000 in fixed parts).
   if (small && limit_.in_flight() > 0) return nullptr;
-  if (small) set_floor_from(&ParallelProbe::interrupt, now);
   // Three requests' worth: with turns that small, the accounts of about three requests are out
   // at a time, so requests stay full whatever AIMD allows. A pipeline that grew with the
   // requests out (tried for issue 14) made turns larger, left few accounts in the rotation,
@@ -279,18 +278,7 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   // Completion as this strand sees it: the order in which answers are handled is the order
   // the cost of each is measured in (RequestSize skips the implausible samples it makes).
   size_.on_success(events, flight.sent_at, clock_.steady());
-  // Requests the backlog filled measure the downstream (a live-only one measures the traffic).
-  if (size_.adaptive() && 2 * events >= size_.events()) {
-    const uint32_t before = parallel_.kept_floor();
-    parallel_.on_full(flight.ticket, events, clock_.steady(), limit_.limit(), limit_.next_ticket());
-    limit_.set_floor(parallel_.floor());
-    if (parallel_.kept_floor() > before) {
-      log_.info("replay", "downstream serves requests in parallel: more in flight paid",
-                {{"in_flight_floor", static_cast<uint64_t>(parallel_.kept_floor())}});
-    }
-  }
   if (breaker_.on_success() == BreakerTransition::kClosed) {
-    set_floor_from(&ParallelProbe::on_failure, clock_.steady());
     limit_.reset();
     log_.info("replay", "circuit closed, ramping up from concurrency 1");
   }
@@ -304,14 +292,7 @@ void Drainer::on_accepted(Flight& flight, const DeliveryResult& result) {
   if (!stopping_) ready_.push_front(flight.id);
 }
 
-void Drainer::set_floor_from(void (ParallelProbe::*event)(ParallelProbe::TimePoint),
-                             SteadyClock::time_point now) {
-  (parallel_.*event)(now);
-  limit_.set_floor(parallel_.floor());
-}
-
 void Drainer::on_retryable(Flight& flight, const DeliveryResult& result) {
-  set_floor_from(&ParallelProbe::on_failure, clock_.steady());
   limit_.on_failure(flight.ticket);
   size_.on_failure(flight.sent_at, clock_.steady());
   retries_ += 1;

@@ -22,7 +22,6 @@
 #include "replay/downstream.h"
 #include "replay/drain_snapshot.h"
 #include "replay/drain_stats.h"
-#include "replay/parallel_probe.h"
 #include "replay/rate_limit.h"
 #include "replay/replay_options.h"
 #include "replay/request_size.h"
@@ -79,9 +78,6 @@ class Drainer {
   void on_result(uint64_t flight_id, DeliveryResult result);
   void on_accepted(Flight& flight, const DeliveryResult& result);
   void on_retryable(Flight& flight, const DeliveryResult& result);
-  // Feeds an event to the parallelism probe and applies its floor to AIMD.
-  void set_floor_from(void (ParallelProbe::*event)(ParallelProbe::TimePoint),
-                      ParallelProbe::TimePoint now);
   void on_rejected(Flight& flight, const DeliveryResult& result);
   void finalize(Flight& flight);
   void on_settled(uint64_t flight_id);
@@ -124,7 +120,6 @@ class Drainer {
   BatchBuilder builder_;
   ConcurrencyLimit limit_;
   RequestSize size_;
-  ParallelProbe parallel_;  // adaptive size only: the fixed mode keeps plain AIMD
   CircuitBreaker breaker_;
   RateLimit rate_;
   DrainStats stats_;
