@@ -46,8 +46,9 @@ void write_index_metrics(PrometheusText& out, const queue::WalWriter& writer) {
               "Bytes written by index maintenance (seals and merges): its write amplification.",
               static_cast<double>(st.maintenance_bytes));
   out.counter("spillway_dedupe_bloom_reads_total",
-              "Bloom filter rows found through LMDB; each is then addressed directly while its run "
-              "lives, so this grows with new runs, not with keys probed.",
+              "Bloom filter rows found through LMDB. A row in a page of its own is then "
+              "addressed directly while its run lives; a smaller one (a short last chunk) is "
+              "found again in each transaction that probes it.",
               static_cast<double>(st.bloom_fetches));
   out.gauge("spillway_dedupe_bloom_pinned_chunks",
             "Bloom filter chunks of live runs addressed directly (8 bytes of memory each).",
