@@ -61,16 +61,18 @@ void check_all_duplicates(WalFixture& f, AccountId a, const std::vector<std::str
   for (size_t i = 0; i < ks.size(); ++i) CHECK(r->outcomes[i].seq.value == seqs[i]);
 }
 
-// Appends keys one seal bound (64) at a time and waits for each seal, so that every key ends up
-// in a run whatever the machine's speed. `sealed` is the number of keys already in runs.
+// Appends keys one seal bound (options.dedupe_seal_keys) at a time, in requests of a quarter of
+// it, and waits for each seal, so that every key ends up in a run whatever the machine's speed.
+// `sealed` is the number of keys already in runs.
 std::vector<uint64_t> append_sealed(WalFixture& f, AccountId a, const std::vector<std::string>& ks,
                                     uint64_t sealed) {
-  REQUIRE(ks.size() % 64 == 0);
+  const size_t bound = f.options.dedupe_seal_keys;
+  REQUIRE(ks.size() % bound == 0);
   std::vector<uint64_t> seqs;
-  for (size_t i = 0; i < ks.size(); i += 64) {
-    auto part = append_keys(f, a, {ks.begin() + i, ks.begin() + i + 64});
+  for (size_t i = 0; i < ks.size(); i += bound) {
+    auto part = append_keys(f, a, {ks.begin() + i, ks.begin() + i + bound}, bound / 4);
     seqs.insert(seqs.end(), part.begin(), part.end());
-    sealed += 64;
+    sealed += bound;
     REQUIRE(index_reaches(f, [&](const dedupe::IndexStats& s) { return s.run_keys >= sealed; }));
   }
   return seqs;
@@ -201,8 +203,10 @@ TEST_CASE(
 
   // Three more runs merge with the first into one: the four are retired and their rows
   // collected (their pages free for reuse), and lookups go to the merged run's chunks only.
+  // Each seal waited for: a seal takes every recent key there is when it starts, so one that
+  // lagged behind the appends would leave the last keys in memory and three runs unmerged.
   auto more = keys("q", 0, 3 * 8192);
-  auto more_seqs = append_keys(f, a, more, 256);
+  auto more_seqs = append_sealed(f, a, more, 8192);
   REQUIRE(index_reaches(f, [](const dedupe::IndexStats& s) {
     return s.merges >= 1 && s.runs == 1 && s.recent_keys == 0 && !s.busy;
   }));
