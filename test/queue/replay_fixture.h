@@ -3,9 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "test/queue/wal_fixture.h"
@@ -44,12 +42,6 @@ struct ReplayFixture : WalFixture {
     }
     FAIL("no job " << id);
     return {};
-  }
-  bool wait_until(const std::function<bool()>& done) {
-    for (int i = 0; i < 500 && !done(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
   }
   std::vector<std::string> payloads(AccountId a) {
     std::vector<std::string> out;

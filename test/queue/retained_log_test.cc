@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
@@ -27,13 +26,6 @@ struct RetainFixture : WalFixture {
     return *r;
   }
   retain::RetainedStats stats() { return wal().writer().retained_stats(); }
-  // The writer expires between groups; wait until it has caught up with the clock.
-  bool wait_until(const std::function<bool()>& done) {
-    for (int i = 0; i < 500 && !done(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return done();
-  }
   void deliver(AccountId a, std::vector<std::string> payloads) {
     auto r = append(a, std::move(payloads));
     REQUIRE(r.is_ok());

@@ -3,9 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "queue/lmdb_env.h"
@@ -94,6 +97,18 @@ class WalFixture {
     auto r = wal().accounts().get(id);
     REQUIRE(r.has_value());
     return *r;
+  }
+
+  // Polls `done` until it holds, for up to 20 s: what the writer thread does between groups
+  // (probes, the ingest gate, expiry, replay steps) takes milliseconds, but a loaded machine
+  // may not run that thread for a while.
+  bool wait_until(const std::function<bool()>& done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
   }
 
   // Every counter equals a scan, every CRC matches.
