@@ -85,7 +85,12 @@ TEST_CASE("ClusterPeers: fetches that arrive during a round share the next one")
   ClusterPeers peers({{peer.url()}, "tok", std::chrono::milliseconds(2000)});
   peers.start();
   auto first = fetch(peers);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the first round is running
+  // The first round is running once its question reached the peer (which answers 300 ms
+  // later); fetches made before that would join the first round, not share the next.
+  for (int i = 0; i < 4000 && peer.questions() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(peer.questions() == 1);
   std::vector<std::future<std::vector<NodeReport>>> waiting;
   for (int i = 0; i < 5; ++i) waiting.push_back(fetch(peers));
   CHECK(first.get().size() == 1);
