@@ -259,10 +259,12 @@ TEST_CASE("HttpDownstream: stop() completes in-flight deliveries and refuses new
   auto future = promise->get_future();
   sink->http->deliver(batch_of("h", "acme", 1, 1),
                       [promise](DeliveryResult r) { promise->set_value(std::move(r)); });
-  REQUIRE(fake->wait_for_unique(0, 1s));
-  for (int i = 0; i < 200 && fake->stats().hung == 0; ++i) std::this_thread::sleep_for(5ms);
+  // In flight: the fake holds the request (a loaded machine may take more than a second to get
+  // it there). Then stop() must end it long before the 30 s attempt timeout would.
+  for (int i = 0; i < 4000 && fake->stats().hung == 0; ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(fake->stats().hung == 1);
   sink->http->stop();
-  REQUIRE(future.wait_for(2s) == std::future_status::ready);
+  REQUIRE(future.wait_for(10s) == std::future_status::ready);
   CHECK(future.get().detail == "downstream stopped");
   const DeliveryResult after = deliver_sync(*sink->http, batch_of("x", "acme", 1, 1), 1s);
   CHECK(after.kind == Kind::kRetryable);
