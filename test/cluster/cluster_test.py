@@ -72,17 +72,24 @@ def mapping(c, client, receiver, names):
     return home
 
 
-def outage(client, names, receiver, victim, down_s, back_s):
+def outage(client, names, receiver, victim, down_s, back_s, full_round=False):
     """kill -9 `victim` under load with the downstream down, restart it on its port after
-    `down_s`, keep the load `back_s` more; returns the time of the kill."""
+    `down_s` (and, with `full_round`, not before a whole round of the load began and ended
+    while it was down), keep the load `back_s` more; returns the time of the kill."""
     receiver.down = True
     load = Load(client, names).start()
     time.sleep(1.0)
     killed_at = time.time()
     victim.kill9()
+    rounds_at_kill = load.rounds
     time.sleep(down_s)
+    if full_round:
+        # The round under way at the kill ends, then one that started after it: every account
+        # sent an event while the node was down. A round takes ~0.5 s here but several seconds
+        # on a slow or loaded machine (200 requests, 4 at a time, each a commit).
+        wait_until(lambda: load.rounds >= rounds_at_kill + 2, 120)
     victim.start(port=victim.port)
-    wait_until(lambda: request(victim.port, "GET", "/readyz")[0] == 200, 10)
+    wait_until(lambda: request(victim.port, "GET", "/readyz")[0] == 200, 30)
     time.sleep(back_s)
     load.stop()
     return killed_at
@@ -92,7 +99,9 @@ def failover(c, nodes, client, receiver, names, home, kind):
     victim = nodes[1]
     theirs = {a for a in names if home[a] == victim.node_id}
     # HAProxy's rise checks bring it back; nginx retries it after fail_timeout (5 s).
-    killed_at = outage(client, names, receiver, victim, 2.5, 1.5 if kind == "haproxy" else 5.5)
+    # Down for a whole round, so that each of its accounts is taken by another node meanwhile.
+    killed_at = outage(client, names, receiver, victim, 2.5, 1.5 if kind == "haproxy" else 5.5,
+                       full_round=True)
     after = [f for f in client.failures if f[0] >= killed_at]
     others = [f for f in after if f[1] not in theirs]
     last = max((f[0] for f in after if f[1] in theirs), default=killed_at)
