@@ -105,6 +105,7 @@ Status LmdbEnv::open_tables() {
       {"dedupe_bloom", &tables_.dedupe_bloom},
       {"retained", &tables_.retained},
       {"replay_jobs", &tables_.replay_jobs},
+      {"inbox", &tables_.inbox},
   };
   const Named legacy[] = {
       {"dedupe", &tables_.legacy_dedupe},

@@ -27,6 +27,8 @@ struct Tables {
   MDB_dbi retained = 0;
   // Replay jobs, one row each (format version 3).
   MDB_dbi replay_jobs = 0;
+  // Events acknowledged under load and not yet moved into `events` (format version 4).
+  MDB_dbi inbox = 0;
   // Format version 1's index, present only until the upgrade has moved it (0 when absent).
   MDB_dbi legacy_dedupe = 0;
   MDB_dbi legacy_dedupe_expiry = 0;

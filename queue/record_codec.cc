@@ -1,5 +1,6 @@
 #include "queue/record_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/bytes.h"
@@ -35,6 +36,29 @@ std::optional<EventKey> parse_event_key(std::string_view key) {
 }
 
 // A replayed event's CRC covers its mark too (everything after the header).
+std::string inbox_key(uint64_t id) {
+  std::string k;
+  put_be64(k, id);
+  return k;
+}
+
+std::optional<uint64_t> parse_inbox_key(std::string_view key) {
+  if (key.size() != 8) return std::nullopt;
+  return get_be64(key.data());
+}
+
+std::string inbox_value(AccountId account, Seq seq, std::string_view event_value) {
+  std::string v = event_key(account, seq);
+  v.append(event_value);
+  return v;
+}
+
+Result<InboxRow> parse_inbox_value(std::string_view value) {
+  auto key = parse_event_key(value.substr(0, std::min(value.size(), kEventKeySize)));
+  if (!key) return Status::corruption("inbox row shorter than an event key");
+  return InboxRow{*key, value.substr(kEventKeySize)};
+}
+
 std::string event_value(std::string_view payload, int64_t enqueue_ms, const ReplayMark& mark) {
   std::string body;
   if (mark.job != 0) {

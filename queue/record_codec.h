@@ -16,7 +16,7 @@
 // change both together and bump kFormatVersion when a layout changes.
 namespace spillway::queue::codec {
 
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = 4;
 inline constexpr size_t kEventKeySize = 12;     // account u32 BE + seq u64 BE
 inline constexpr size_t kEventHeaderSize = 16;  // version, flags, reserved, crc32c, enqueue_ms
 inline constexpr size_t kReplayMarkSize = 24;   // job u64, original seq u64, received i64
@@ -44,6 +44,18 @@ struct EventValue {
 };
 // kCorruption for a short header, an unknown version or a CRC mismatch.
 Result<EventValue> parse_event_value(std::string_view value);
+
+// The inbox (format version 4): a global row id, big-endian so that MDB_APPEND keeps order.
+// The value is the event's key and value as they will be in `events`.
+std::string inbox_key(uint64_t id);
+std::optional<uint64_t> parse_inbox_key(std::string_view key);
+std::string inbox_value(AccountId account, Seq seq, std::string_view event_value);
+struct InboxRow {
+  EventKey key;
+  std::string_view event_value;  // borrowed from the input
+};
+// kCorruption for a row too short to hold an event key.
+Result<InboxRow> parse_inbox_value(std::string_view value);
 
 std::string account_key(AccountId id);
 std::string account_value(const AccountRecord& record);

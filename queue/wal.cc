@@ -45,8 +45,9 @@ Status check_format(LmdbEnv& env, const WalOptions& options, const Clock& clock,
     }
     log.info("queue", "upgrading store format",
              {{"from", *version}, {"to", codec::kFormatVersion}});
-    // Version 3 only adds `retained`, which LmdbEnv::open already created empty: after the
-    // version-1 index moved (that step writes the current version last), nothing is left to do.
+    // Versions 3 and 4 only add tables (`retained`, `replay_jobs`; `inbox`), which
+    // LmdbEnv::open already created empty: after the version-1 index moved (that step writes
+    // the current version last), nothing is left to do.
     if (*version == 1) {
       return dedupe::upgrade_from_v1(env, options.dedupe_window.count(), clock.wall_ms(), log);
     }

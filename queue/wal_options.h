@@ -57,6 +57,15 @@ struct WalOptions {
   // Group commit bounds: a transaction takes pending operations until either is reached
   // (at least one). Larger groups amortise the fsync; smaller ones bound latency.
   unsigned max_group_ops = 512;
+  // The sequential inbox (docs/storage.md, "Inbox"): a group of at least this many plain
+  // appends stages its events instead of writing them into the accounts' trees (0: never).
+  unsigned inbox_min_group = 2;
+  // Staged events are moved into `events` when this many are staged, when the oldest is this
+  // old, when the writer is idle, or before any group that is not plain appends.
+  uint64_t inbox_move_rows = 4096;
+  std::chrono::milliseconds inbox_move_age{50};
+  // Off only in tests that need events to stay staged until another kind of group arrives.
+  bool inbox_move_when_idle = true;
   uint64_t max_group_bytes = uint64_t{16} << 20;
   // Bound on appends waiting for the writer; past it appends fail at once with Unavailable.
   // Control operations (settle, pause, accounts) have their own, separate bound so a flood of

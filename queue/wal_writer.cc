@@ -11,6 +11,7 @@
 #include "queue/detail/store_ops.h"
 #include "queue/detail/write_op.h"
 #include "queue/detail/write_queue.h"
+#include "queue/inbox.h"
 #include "queue/lmdb_env.h"
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
@@ -54,6 +55,7 @@ class WalWriter::Impl {
   retain::RetainedLog retained_{env_.tables(), retain_options(options_), log_};
   std::chrono::steady_clock::time_point next_retain_step_{};
   replay_job::ReplayJobs replay_jobs_{env_.tables()};
+  Inbox inbox_{env_.tables()};
   std::chrono::steady_clock::time_point next_replay_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
@@ -77,16 +79,21 @@ class WalWriter::Impl {
   ReaderWatchdog watchdog_;  // writer thread only
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, ops_{0}, events_{0};
+  std::atomic<uint64_t> staged_events_{0}, inbox_moves_{0}, inbox_rows_{0};
   Histogram commit_seconds_{Histogram::latency_seconds()};
   Histogram group_ops_{Histogram::powers_of_two()};
 
   void submit(OpPtr op, const std::function<void(Status)>& refuse);
   void run();
   void process(std::vector<OpPtr>& group);
-  Status commit_group(std::vector<OpPtr>& group, bool& map_full);
-  Status commit_group_once(std::vector<OpPtr>& group, bool& map_full);
+  Status commit_group(std::vector<OpPtr>& group, bool& map_full, bool stage = false);
+  Status commit_group_once(std::vector<OpPtr>& group, bool& map_full, bool stage);
+  bool stages(const std::vector<OpPtr>& group) const;
+  Status move_inbox();
+  void maybe_move_inbox(bool idle);
   void apply_group(TxnContext& ctx, std::vector<OpPtr>& group);
-  void after_commit(TxnContext& ctx, size_t ops, std::chrono::steady_clock::time_point started);
+  void after_commit(TxnContext& ctx, size_t ops, std::chrono::steady_clock::time_point started,
+                    bool staged);
   void finish(std::vector<OpPtr>& group, const Status& commit);
   void on_commit_failed(const Status& s, bool panic);
   void try_probe();
@@ -145,6 +152,13 @@ Status WalWriter::start() {
   impl_->publish_retained();
   if (Status s = impl_->replay_jobs_.open(impl_->env_.get()); !s.is_ok()) return s;
   impl_->publish_replay_jobs();
+  // Events a crash left staged are moved before anything else runs (no thread yet).
+  if (Status s = impl_->inbox_.open(impl_->env_.get()); !s.is_ok()) return s;
+  if (!impl_->inbox_.empty()) {
+    const uint64_t rows = impl_->inbox_.rows();
+    if (Status s = impl_->move_inbox(); !s.is_ok()) return s;
+    impl_->log_.info("queue", "moved staged events left by the last run", {{"events", rows}});
+  }
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
   impl_->thread_ = std::thread([this] { impl_->run(); });
@@ -187,7 +201,8 @@ void WalWriter::append(AppendRequest request, Done<AppendResult> done) {
   for (const RejectedIn& r : request.rejected) bytes += r.payload.size();
   auto req = std::make_shared<AppendRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Result<AppendResult>>>(
-      [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done, true, bytes);
+      [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done, true, bytes,
+      req->rejected.empty());
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -284,6 +299,9 @@ WalWriter::Stats WalWriter::stats() const {
   s.ops = impl_->ops_.load();
   s.events = impl_->events_.load();
   s.queue_full_rejections = impl_->queue_.full_rejections();
+  s.staged_events = impl_->staged_events_.load();
+  s.inbox_moves = impl_->inbox_moves_.load();
+  s.inbox_rows = impl_->inbox_rows_.load();
   return s;
 }
 
@@ -324,9 +342,19 @@ void WalWriter::Impl::run() {
     if (retained_.has_work(clock_.wall_ms()) || replay_jobs_.has_work()) {
       wait = std::min<std::chrono::milliseconds>(wait, kRetainStepGap);
     }
+    // Staged events: back at once, so that they move as soon as no group is waiting.
+    if (!inbox_.empty()) {
+      wait = std::min<std::chrono::milliseconds>(
+          wait, options_.inbox_move_when_idle ? std::chrono::milliseconds(0)
+                                              : options_.inbox_move_age);
+    }
     auto group = queue_.take(SteadyClock::now() + wait);
     idle = group.empty();
-    if (group.empty() && queue_.closed()) break;
+    if (group.empty() && queue_.closed()) {
+      // A clean stop leaves nothing staged (a failed move is redone at the next open).
+      if (!inbox_.empty() && sticky().is_ok()) (void)move_inbox();
+      break;
+    }
     housekeeping();
     // Before every group: a fast disk fills a small reserve in less than the full-check
     // interval (reliability suite FM-06 saw a 12 MiB reserve go in one 100 ms gap).
@@ -334,6 +362,7 @@ void WalWriter::Impl::run() {
     // Probe on the timer too: while failed, appends are refused before they reach this thread.
     if (!sticky().is_ok()) try_probe();
     if (!group.empty()) process(group);
+    maybe_move_inbox(idle);
     maintain_index(idle);
     maintain_retention();
     step_replays();
@@ -401,8 +430,17 @@ void WalWriter::Impl::maintain_index(bool idle) {
 
 void WalWriter::Impl::process(std::vector<OpPtr>& group) {
   if (Status s = sticky(); !s.is_ok()) return finish(group, s);
+  const bool stage = stages(group);
+  // Anything but plain appends sees every event in `events`: a replay step must not take a
+  // seq below a staged one, nor a settle write a record that staged events are missing from.
+  if (!stage && !inbox_.empty()) {
+    if (Status m = move_inbox(); !m.is_ok()) {
+      on_commit_failed(m, is_panic(m));
+      return finish(group, Status::unavailable("storage failure: " + m.message()));
+    }
+  }
   bool map_full = false;
-  Status s = commit_group(group, map_full);
+  Status s = commit_group(group, map_full, stage);
   if (!map_full) {
     if (!s.is_ok()) on_commit_failed(s, is_panic(s));
     return finish(group, s);
@@ -435,8 +473,46 @@ Status WalWriter::Impl::commit_heartbeat() {
   return txn->commit();
 }
 
-Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) {
-  Status s = commit_group_once(group, map_full);
+bool WalWriter::Impl::stages(const std::vector<OpPtr>& group) const {
+  if (options_.inbox_min_group == 0 || group.size() < options_.inbox_min_group) return false;
+  return std::all_of(group.begin(), group.end(), [](const OpPtr& op) { return op->stageable(); });
+}
+
+// Every staged event into `events`, in a transaction of its own; then the accounts are
+// published and the drainer told, as after the appends' own commit on the direct path.
+Status WalWriter::Impl::move_inbox() {
+  auto started = SteadyClock::now();
+  auto txn = WriteTxn::begin(env_.get());
+  if (!txn) return txn.status();
+  auto records = inbox_.move(*txn, [this](AccountId id) { return accounts_.get(id); });
+  if (!records) return records.status();
+  int injected = options_.faults != nullptr ? options_.faults->before_commit() : 0;
+  if (injected != 0) return Status::io_error(std::string(std::strerror(injected)) + " (injected)");
+  if (Status s = txn->commit(); !s.is_ok()) return s;
+  inbox_.moved();
+  commits_ += 1;
+  inbox_moves_ += 1;
+  inbox_rows_ = 0;
+  accounts_.publish(*records);
+  commit_seconds_.observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
+  CommitSummary summary;
+  for (const AccountRecord& rec : *records) summary.appended.push_back(rec.id);
+  summary.changed = summary.appended;
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (listener_) listener_(summary);
+  return Status::ok();
+}
+
+void WalWriter::Impl::maybe_move_inbox(bool idle) {
+  if (inbox_.empty() || !sticky().is_ok()) return;
+  const bool old = clock_.wall_ms() - inbox_.oldest_ms() >= options_.inbox_move_age.count();
+  const bool full = inbox_.rows() >= options_.inbox_move_rows;
+  if (!(idle && options_.inbox_move_when_idle) && !old && !full) return;
+  if (Status s = move_inbox(); !s.is_ok()) on_commit_failed(s, is_panic(s));
+}
+
+Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full, bool stage) {
+  Status s = commit_group_once(group, map_full, stage);
   // The index learns the fate of the keys it was given: kept, or rolled back.
   if (s.is_ok()) {
     dedupe_.committed();
@@ -447,16 +523,19 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full) 
     dedupe_.aborted();
     retained_.aborted();
     replay_jobs_.aborted();
+    inbox_.aborted();
   }
   return s;
 }
 
-Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_full) {
+Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_full,
+                                          bool stage) {
   map_full = false;
   auto started = SteadyClock::now();
   auto txn = WriteTxn::begin(env_.get());
   if (!txn) return Status::unavailable("storage failure: " + txn.status().message());
   TxnContext ctx(*txn, env_.tables(), accounts_, options_);
+  ctx.inbox = stage ? &inbox_ : nullptr;
   apply_group(ctx, group);
   if (ctx.failed()) {
     map_full = is_map_full(ctx.fatal());
@@ -471,7 +550,7 @@ Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_f
     map_full = is_map_full(s);
     return Status::unavailable("storage failure: " + s.message());
   }
-  after_commit(ctx, group.size(), started);
+  after_commit(ctx, group.size(), started, stage);
   return Status::ok();
 }
 
@@ -495,9 +574,19 @@ void WalWriter::Impl::apply_group(TxnContext& ctx, std::vector<OpPtr>& group) {
 }
 
 // The commit returned OK: publish its account changes (never before), count it, notify.
-void WalWriter::Impl::after_commit(TxnContext& ctx, size_t ops, SteadyClock::time_point started) {
+void WalWriter::Impl::after_commit(TxnContext& ctx, size_t ops, SteadyClock::time_point started,
+                                   bool staged) {
   next_account_id_ = ctx.next_account_id;
-  accounts_.publish(ctx.changed_records());
+  // Staged events are published by their move, never before: readers find what they are told.
+  if (staged) {
+    inbox_.committed(ctx.changed_records());
+    staged_events_ += ctx.summary().events;
+    inbox_rows_ = inbox_.rows();
+    ctx.summary().appended.clear();
+    ctx.summary().changed.clear();
+  } else {
+    accounts_.publish(ctx.changed_records());
+  }
   commits_ += 1;
   commit_seconds_.observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
   group_ops_.observe(static_cast<double>(ops));

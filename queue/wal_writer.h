@@ -110,6 +110,10 @@ class WalWriter {
     uint64_t ops = 0;
     uint64_t events = 0;
     uint64_t queue_full_rejections = 0;
+    // The sequential inbox: events acknowledged through it, moves, and events staged now.
+    uint64_t staged_events = 0;
+    uint64_t inbox_moves = 0;
+    uint64_t inbox_rows = 0;
   };
   Stats stats() const;
   // Seconds from the start of a group's write transaction to its successful commit (fsync

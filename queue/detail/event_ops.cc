@@ -2,6 +2,7 @@
 #include "queue/dedupe/dedupe_index.h"
 #include "queue/detail/ingest_gate.h"
 #include "queue/detail/store_ops.h"
+#include "queue/inbox.h"
 #include "queue/record_codec.h"
 #include "queue/replay_job/replay_jobs.h"
 #include "queue/retain/retained_log.h"
@@ -106,8 +107,11 @@ Result<AppendOutcome> append_one(TxnContext& ctx, AccountRecord& rec, const Even
 Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view payload,
                         int64_t enqueue_ms, const ReplayMark& mark) {
   Seq seq{rec.next_seq++};
-  Status s = ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq),
-                           codec::event_value(payload, enqueue_ms, mark), MDB_NOOVERWRITE);
+  std::string value = codec::event_value(payload, enqueue_ms, mark);
+  Status s = ctx.inbox != nullptr
+                 ? ctx.inbox->stage(ctx.txn(), rec.id, seq, value, payload.size(), ctx.now_ms)
+                 : ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq), value,
+                                 MDB_NOOVERWRITE);
   if (!s.is_ok()) return ctx.fail(s);
   if (rec.depth == 0) {
     rec.head_seq = seq.value;

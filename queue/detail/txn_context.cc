@@ -1,6 +1,7 @@
 #include "queue/detail/txn_context.h"
 
 #include "queue/account_table.h"
+#include "queue/inbox.h"
 #include "queue/record_codec.h"
 #include "queue/replay_job/replay_jobs.h"
 #include "queue/retain/retained_log.h"
@@ -14,6 +15,11 @@ TxnContext::TxnContext(WriteTxn& txn, const Tables& tables, const AccountTable& 
 AccountRecord* TxnContext::account(AccountId id) {
   auto it = dirty_.find(id);
   if (it != dirty_.end()) return &it->second;
+  if (inbox != nullptr) {
+    if (auto staged = inbox->records().find(id); staged != inbox->records().end()) {
+      return &dirty_.emplace(id, staged->second).first->second;
+    }
+  }
   std::optional<AccountRecord> rec = table_.get(id);
   if (!rec) return nullptr;
   return &dirty_.emplace(id, std::move(*rec)).first->second;
@@ -27,12 +33,18 @@ AccountRecord& TxnContext::add_account(AccountRecord record) {
 uint64_t TxnContext::queued(AccountId id) const {
   auto it = dirty_.find(id);
   if (it != dirty_.end()) return it->second.depth;
+  if (inbox != nullptr) {
+    if (auto staged = inbox->records().find(id); staged != inbox->records().end()) {
+      return staged->second.depth;
+    }
+  }
   std::optional<AccountRecord> rec = table_.get(id);
   return rec ? rec->depth : 0;
 }
 
 uint64_t TxnContext::total_bytes() const {
-  return static_cast<uint64_t>(static_cast<int64_t>(table_.total_bytes()) + bytes_delta_);
+  const int64_t staged = inbox != nullptr ? static_cast<int64_t>(inbox->payload_bytes()) : 0;
+  return static_cast<uint64_t>(static_cast<int64_t>(table_.total_bytes()) + staged + bytes_delta_);
 }
 
 void TxnContext::on_queued(AccountRecord& rec, uint64_t payload_bytes) {
@@ -73,7 +85,9 @@ Status TxnContext::fail(Status s) {
 }
 
 Status TxnContext::flush() {
+  // Staged appends change no durable record: the move writes them (queue/inbox.h).
   for (const auto& [id, rec] : dirty_) {
+    if (inbox != nullptr) break;  // all of them
     Status s = txn_.put(tables_.accounts, codec::account_key(id), codec::account_value(rec));
     if (!s.is_ok()) return fail(s);
   }

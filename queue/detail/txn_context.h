@@ -13,6 +13,7 @@
 
 namespace spillway::queue {
 class AccountTable;
+class Inbox;
 namespace dedupe {
 class DedupeIndex;
 }
@@ -53,6 +54,10 @@ class TxnContext {
   dedupe::DedupeIndex* dedupe = nullptr;
   // Keeps delivered events for replay, owned by the writer (null: retention off and empty).
   retain::RetainedLog* retained = nullptr;
+  // Set when this group stages its appends (queue/inbox.h): events go to the inbox, account
+  // records are read through its view and not written. Null otherwise (the inbox is then
+  // empty: it is moved before any other group).
+  Inbox* inbox = nullptr;
   // The replay jobs, owned by the writer (never null in a writer transaction).
   replay_job::ReplayJobs* replay_jobs = nullptr;
   // Next account id to assign; the writer keeps it across transactions.

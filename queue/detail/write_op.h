@@ -15,7 +15,8 @@ namespace spillway::queue::detail {
 // to complete once that transaction's commit has returned. Writer thread only.
 class WriteOp {
  public:
-  explicit WriteOp(bool is_append, uint64_t bytes) : is_append_(is_append), bytes_(bytes) {}
+  explicit WriteOp(bool is_append, uint64_t bytes, bool stageable = false)
+      : is_append_(is_append), stageable_(stageable), bytes_(bytes) {}
   virtual ~WriteOp() = default;
   WriteOp(const WriteOp&) = delete;
   WriteOp& operator=(const WriteOp&) = delete;
@@ -27,10 +28,13 @@ class WriteOp {
   virtual void complete(const Status& commit) = 0;
 
   bool is_append() const { return is_append_; }
+  // An append that only stores events (no dead letters of invalid ones): it may go to the inbox.
+  bool stageable() const { return stageable_; }
   uint64_t bytes() const { return bytes_; }
 
  private:
   bool is_append_;
+  bool stageable_;
   uint64_t bytes_;
 };
 
@@ -40,8 +44,8 @@ class FunctionOp final : public WriteOp {
  public:
   using Apply = std::function<R(TxnContext&)>;
   using Done = std::function<void(R)>;
-  FunctionOp(Apply apply, Done done, bool is_append, uint64_t bytes)
-      : WriteOp(is_append, bytes), apply_(std::move(apply)), done_(std::move(done)) {}
+  FunctionOp(Apply apply, Done done, bool is_append, uint64_t bytes, bool stageable = false)
+      : WriteOp(is_append, bytes, stageable), apply_(std::move(apply)), done_(std::move(done)) {}
 
   void apply(TxnContext& ctx) override { result_.emplace(apply_(ctx)); }
   void complete(const Status& commit) override {

@@ -1,0 +1,169 @@
+// The sequential inbox (queue/inbox.h): appends staged under load, moved into `events` later,
+// and what a crash between the two leaves.
+#include <doctest/doctest.h>
+
+#include "queue/lmdb_txn.h"
+#include "queue/record_codec.h"
+#include "test/queue/wal_fixture.h"
+
+using namespace spillway;
+using namespace spillway::queue;
+using test::WalFixture;
+
+namespace {
+
+// Every plain append staged, even alone (the default needs a group of two).
+void stage_all(WalFixture& f, bool move_when_idle = true) {
+  f.options.inbox_min_group = 1;
+  f.options.inbox_move_when_idle = move_when_idle;
+  f.options.inbox_move_age = std::chrono::hours(1);  // the manual clock never gets there
+}
+
+std::vector<std::string> payloads(const std::string& prefix, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("{\"e\":\"" + prefix + std::to_string(i) + "\"}");
+  return out;
+}
+
+uint64_t inbox_rows_on_disk(WalFixture& f) {
+  auto txn = ReadTxn::begin(f.wal().env().get());
+  REQUIRE(txn.is_ok());
+  MDB_stat st{};
+  REQUIRE(mdb_stat(txn->get(), f.wal().env().tables().inbox, &st) == MDB_SUCCESS);
+  return st.ms_entries;
+}
+
+}  // namespace
+
+TEST_CASE("Inbox: staged appends reach events in order, with their records, once moved") {
+  WalFixture f;
+  stage_all(f);
+  AccountId a = f.create("a"), b = f.create("b");
+  std::vector<std::string> want_a, want_b;
+  for (int i = 0; i < 40; ++i) {
+    auto pa = payloads("a" + std::to_string(i) + "-", 1 + i % 3);
+    auto pb = payloads("b" + std::to_string(i) + "-", 2);
+    REQUIRE(f.append(a, pa).is_ok());
+    REQUIRE(f.append(b, pb).is_ok());
+    want_a.insert(want_a.end(), pa.begin(), pa.end());
+    want_b.insert(want_b.end(), pb.begin(), pb.end());
+  }
+  // Each request was acknowledged from the inbox; the last move comes once the writer idles.
+  CHECK(f.wal().writer().stats().staged_events == want_a.size() + want_b.size());
+  REQUIRE(f.wait_until([&] { return f.record(a).depth == want_a.size(); }));
+  REQUIRE(f.wait_until([&] { return f.record(b).depth == want_b.size(); }));
+  CHECK(f.wal().writer().stats().inbox_moves >= 1);
+  auto got = f.read(a);
+  REQUIRE(got.size() == want_a.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].seq.value == i + 1);
+    CHECK(got[i].payload == want_a[i]);
+  }
+  CHECK(f.record(a).next_seq == want_a.size() + 1);
+  CHECK(f.record(a).head_seq == 1);
+  CHECK(inbox_rows_on_disk(f) == 0);
+  f.check_consistent();
+  f.reopen();
+  CHECK(f.record(b).depth == want_b.size());
+  CHECK(f.read(b).size() == want_b.size());
+}
+
+TEST_CASE("Inbox: staged events stay unseen until moved, and any other operation moves them first") {
+  WalFixture f;
+  stage_all(f, false);
+  AccountId a = f.create("a");
+  auto r = f.append(a, payloads("x", 3));
+  REQUIRE(r.is_ok());
+  CHECK(r->stored == 3);
+  // Acknowledged, durable in the inbox, not yet published: the drainer would find nothing.
+  CHECK(inbox_rows_on_disk(f) == 3);
+  CHECK(f.record(a).depth == 0);
+  CHECK(f.read(a).empty());
+  // A second append stages behind the first, at the next seqs.
+  auto r2 = f.append(a, payloads("y", 2));
+  REQUIRE(r2.is_ok());
+  CHECK(r2->outcomes[0].seq.value == 4);
+  // A settle is not a plain append: the staged events move first, then it applies.
+  REQUIRE(f.settle(a, {1}).is_ok());
+  CHECK(inbox_rows_on_disk(f) == 0);
+  CHECK(f.record(a).depth == 4);
+  CHECK(f.record(a).head_seq == 2);
+  CHECK(f.record(a).next_seq == 6);
+  auto got = f.read(a);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].payload == "{\"e\":\"x1\"}");
+  CHECK(got[3].payload == "{\"e\":\"y1\"}");
+  f.check_consistent();
+}
+
+TEST_CASE("Inbox: a duplicate of a staged event is answered with its seq") {
+  WalFixture f;
+  stage_all(f, false);
+  AccountId a = f.create("a");
+  auto first = f.append(a, {"{}", "{}"}, {"k1", "k2"});
+  REQUIRE(first.is_ok());
+  auto again = f.append(a, {"{}", "{}"}, {"k2", "k3"});
+  REQUIRE(again.is_ok());
+  CHECK(again->duplicates == 1);
+  CHECK(again->outcomes[0].seq.value == first->outcomes[1].seq.value);
+  CHECK(again->outcomes[1].seq.value == 3);
+  REQUIRE(f.settle(a, {}).is_ok());  // moves
+  CHECK(f.record(a).depth == 3);
+  f.check_consistent();
+}
+
+TEST_CASE("Inbox: rows a crash left are moved at open, the records derived from them") {
+  WalFixture f;
+  AccountId a = f.create("a");
+  REQUIRE(f.append(a, payloads("m", 3)).is_ok());  // alone: the direct path
+  REQUIRE(f.record(a).depth == 3);
+  f.close();
+  {
+    // What a kill -9 between a staging commit and its move leaves: rows, no record change.
+    auto env = LmdbEnv::open({f.options.dir, f.options.map_size, 16, false});
+    REQUIRE(env.is_ok());
+    auto txn = WriteTxn::begin((*env)->get());
+    REQUIRE(txn.is_ok());
+    for (uint64_t i = 0; i < 2; ++i) {
+      std::string value = codec::event_value("{\"e\":\"s" + std::to_string(i) + "\"}", 1000);
+      REQUIRE(txn->put((*env)->tables().inbox, codec::inbox_key(7 + i),
+                       codec::inbox_value(a, Seq{4 + i}, value), MDB_APPEND)
+                  .is_ok());
+    }
+    REQUIRE(txn->commit().is_ok());
+  }
+  f.open();
+  CHECK(f.log.contains("moved staged events left by the last run"));
+  CHECK(f.record(a).depth == 5);
+  CHECK(f.record(a).next_seq == 6);
+  auto got = f.read(a);
+  REQUIRE(got.size() == 5);
+  CHECK(got[3].payload == "{\"e\":\"s0\"}");
+  CHECK(got[4].seq.value == 5);
+  CHECK(inbox_rows_on_disk(f) == 0);
+  f.check_consistent();
+  // New appends continue after them.
+  auto r = f.append(a, {"{}"});
+  REQUIRE(r.is_ok());
+  CHECK(r->outcomes[0].seq.value == 6);
+}
+
+TEST_CASE("Inbox: a staged row below its account's next seq refuses the open") {
+  WalFixture f;
+  AccountId a = f.create("a");
+  REQUIRE(f.append(a, payloads("m", 3)).is_ok());
+  f.close();
+  {
+    auto env = LmdbEnv::open({f.options.dir, f.options.map_size, 16, false});
+    REQUIRE(env.is_ok());
+    auto txn = WriteTxn::begin((*env)->get());
+    REQUIRE(txn.is_ok());
+    REQUIRE(txn->put((*env)->tables().inbox, codec::inbox_key(1),
+                     codec::inbox_value(a, Seq{2}, codec::event_value("{}", 1000)), MDB_APPEND)
+                .is_ok());
+    REQUIRE(txn->commit().is_ok());
+  }
+  auto w = Wal::open(f.options, f.clock, f.log);
+  REQUIRE_FALSE(w.is_ok());
+  CHECK(w.status().message().find("staged below its next seq") != std::string::npos);
+}
