@@ -172,6 +172,11 @@ const std::map<std::string, Setter>& keys() {
       {"dedupe-step-bytes",
        integer<uint64_t>(uint64_t{8} << 10, uint64_t{64} << 20,
                          [](ServeConfig& c, uint64_t n) { c.wal.dedupe_step_bytes = n; })},
+      {"inbox-min-group",
+       integer<uint64_t>(0, 1 << 16,
+                         [](ServeConfig& c, uint64_t n) {
+                           c.wal.inbox_min_group = static_cast<unsigned>(n);
+                         })},
       {"retain-delivered-s", integer<uint64_t>(0, uint64_t{1} << 32,
                                                [](ServeConfig& c, uint64_t n) {
                                                  c.wal.retain_delivered = std::chrono::seconds(n);

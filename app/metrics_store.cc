@@ -16,6 +16,14 @@ void write_commit_metrics(PrometheusText& out, const queue::WalWriter& writer) {
   out.counter("spillway_commit_failures_total",
               "Failed commits (the writer then refuses writes until a probe commit succeeds).",
               static_cast<double>(stats.failed_commits));
+  out.counter("spillway_inbox_staged_events_total",
+              "Events acknowledged through the sequential inbox (groups of several appends).",
+              static_cast<double>(stats.staged_events));
+  out.counter("spillway_inbox_moves_total",
+              "Moves of the inbox's staged events into the accounts' queues.",
+              static_cast<double>(stats.inbox_moves));
+  out.gauge("spillway_inbox_events", "Events staged in the inbox, not yet in their queues.",
+            static_cast<double>(stats.inbox_rows));
   out.counter("spillway_write_queue_full_total",
               "Appends refused at once because the writer's queue was full (503 overloaded).",
               static_cast<double>(stats.queue_full_rejections));

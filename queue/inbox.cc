@@ -1,5 +1,7 @@
 #include "queue/inbox.h"
 
+#include <algorithm>
+
 #include "common/assert.h"
 #include "queue/record_codec.h"
 
@@ -36,6 +38,7 @@ Status Inbox::stage(WriteTxn& txn, AccountId account, Seq seq, std::string_view 
   }
   txn_rows_ += 1;
   txn_bytes_ += payload_bytes;
+  txn_accounts_.push_back(account);
   return Status::ok();
 }
 
@@ -47,7 +50,12 @@ void Inbox::committed(const std::vector<AccountRecord>& changed) {
     rows_ += txn_rows_;
     bytes_ += txn_bytes_;
   }
-  for (const AccountRecord& rec : changed) records_.insert_or_assign(rec.id, rec);
+  for (const AccountRecord& rec : changed) {
+    if (std::find(txn_accounts_.begin(), txn_accounts_.end(), rec.id) != txn_accounts_.end()) {
+      records_.insert_or_assign(rec.id, rec);
+    }
+  }
+  SPW_ASSERT(rows_ > 0 || records_.empty());
   aborted();
 }
 
@@ -56,6 +64,7 @@ void Inbox::aborted() {
   txn_bytes_ = 0;
   txn_first_id_ = 0;
   txn_oldest_ms_ = 0;
+  txn_accounts_.clear();
 }
 
 namespace {

@@ -44,7 +44,8 @@ class Inbox {
   // Acknowledging path, in the group's transaction: one row for an event of `account`.
   Status stage(WriteTxn& txn, AccountId account, Seq seq, std::string_view event_value,
                uint64_t payload_bytes, int64_t now_ms);
-  // The group's commit returned OK, having changed these records (all by staging) / failed.
+  // The group's commit returned OK / failed. `changed` may hold records the group only looked
+  // at; only those of accounts that staged rows are kept (see records_).
   void committed(const std::vector<AccountRecord>& changed);
   void aborted();
 
@@ -62,12 +63,15 @@ class Inbox {
   uint64_t rows_ = 0;
   uint64_t bytes_ = 0;
   int64_t oldest_ms_ = 0;
+  // Exactly the accounts with staged rows: a record kept for any other account would go stale
+  // when a direct commit changes it, and a later staging would reuse its seqs.
   std::unordered_map<AccountId, AccountRecord> records_;
   // Staged in the transaction under way, not yet committed.
   uint64_t txn_rows_ = 0;
   uint64_t txn_bytes_ = 0;
   uint64_t txn_first_id_ = 0;
   int64_t txn_oldest_ms_ = 0;
+  std::vector<AccountId> txn_accounts_;
 };
 
 }  // namespace spillway::queue

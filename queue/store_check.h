@@ -23,6 +23,7 @@ struct StoreReport {
   uint64_t dedupe_garbage_rows = 0;  // rows of retired runs not yet deleted (not damage)
   uint64_t retained_events = 0;      // delivered events kept for replay
   uint64_t retained_bytes = 0;
+  uint64_t staged_events = 0;  // inbox rows a crash left, moved at the next open (not damage)
   std::vector<std::string> problems;
   bool ok() const { return problems.empty(); }
 };
@@ -31,7 +32,7 @@ struct StoreReport {
 // per-account depth, bytes, head seq, oldest time and dead-letter counters against the scan;
 // every seq below the account's next seq; names, credentials and idempotency keys pointing at
 // existing accounts; the idempotency index's runs (queue/dedupe/index_check.h); the retained
-// events (queue/retain/retained_check.h). O(store) time,
+// events (queue/retain/retained_check.h); rows staged in the inbox. O(store) time,
 // O(accounts) memory: for `spillway verify`, tests and crash checks, never for the serving path.
 // Errors: only failures to read; damage goes in the report.
 Result<StoreReport> check_store(LmdbEnv& env, uint32_t max_problems = 100);

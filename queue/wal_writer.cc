@@ -344,9 +344,9 @@ void WalWriter::Impl::run() {
     }
     // Staged events: back at once, so that they move as soon as no group is waiting.
     if (!inbox_.empty()) {
-      wait = std::min<std::chrono::milliseconds>(
-          wait, options_.inbox_move_when_idle ? std::chrono::milliseconds(0)
-                                              : options_.inbox_move_age);
+      wait = std::min<std::chrono::milliseconds>(wait, options_.inbox_move_when_idle
+                                                           ? std::chrono::milliseconds(0)
+                                                           : options_.inbox_move_age);
     }
     auto group = queue_.take(SteadyClock::now() + wait);
     idle = group.empty();
@@ -528,8 +528,7 @@ Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full, 
   return s;
 }
 
-Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_full,
-                                          bool stage) {
+Status WalWriter::Impl::commit_group_once(std::vector<OpPtr>& group, bool& map_full, bool stage) {
   map_full = false;
   auto started = SteadyClock::now();
   auto txn = WriteTxn::begin(env_.get());
