@@ -57,6 +57,8 @@ TEST_CASE("WalWriter: concurrent submitters are all committed, in per-submitter 
   }
   for (auto& th : threads) th.join();
   CHECK(failures == 0);
+  // Concurrent appends go through the inbox (queue/inbox.h): readers see them once moved.
+  REQUIRE(f.wait_until([&] { return f.wal().writer().stats().inbox_rows == 0; }));
   for (AccountId a : ids) {
     auto events = f.read(a);
     REQUIRE(events.size() == kPerThread);
