@@ -22,56 +22,82 @@ namespace spillway::queue {
 //
 // The durable record of an account counts what is in `events`; its staged rows have the
 // next seqs, ascending with the row id. So a crash between a staging commit and its move
-// loses nothing: the move at open derives the records from the rows. Writer thread only.
+// loses nothing: the open derives the staged part from the rows. The inbox keeps only that
+// staged part per account (never a copy of a record), so an operation that commits beside
+// staged rows (a settle, a pause) changes the durable record and the writer's view follows.
+// Writer thread only.
 class Inbox {
  public:
   explicit Inbox(const Tables& tables) : tables_(tables) {}
   Inbox(const Inbox&) = delete;
   Inbox& operator=(const Inbox&) = delete;
 
-  // Reads the next row id and counts the rows a crash left; they stay staged until move().
-  Status open(MDB_env* env);
+  // The durable record of an account, or nullopt if there is none.
+  using DurableRecord = std::function<std::optional<AccountRecord>(AccountId)>;
+
+  // Reads the rows a crash left (bounded by the move thresholds) into the staged view; they
+  // stay staged until move(). kCorruption for a damaged row, an unknown account, or a seq
+  // below its record's next one.
+  Status open(MDB_env* env, const DurableRecord& durable);
   bool empty() const { return rows_ == 0; }
   uint64_t rows() const { return rows_; }
   uint64_t payload_bytes() const { return bytes_; }
-  // Wall time the oldest staged row was staged (0 when empty, or unknown after a crash).
+  // Wall time the oldest staged row was staged (0 when empty).
   int64_t oldest_ms() const { return oldest_ms_; }
 
-  // The records as the staged rows left them: the writer's view, ahead of the published
-  // table (which moves with a move's commit only). Empty after a crash: the move derives them.
-  const std::unordered_map<AccountId, AccountRecord>& records() const { return records_; }
+  // The writer's view of an account: its durable record plus the events it has staged.
+  AccountRecord view(AccountRecord durable) const;
 
   // Acknowledging path, in the group's transaction: one row for an event of `account`.
   Status stage(WriteTxn& txn, AccountId account, Seq seq, std::string_view event_value,
-               uint64_t payload_bytes, int64_t now_ms);
-  // The group's commit returned OK / failed. `changed` may hold records the group only looked
-  // at; only those of accounts that staged rows are kept (see records_).
-  void committed(const std::vector<AccountRecord>& changed);
+               uint64_t payload_bytes, int64_t enqueue_ms, int64_t now_ms);
+  // The group's commit returned OK / failed.
+  void committed();
   void aborted();
 
-  // In its own transaction: every staged row into `events`, the records of their accounts
-  // (the durable one from `durable`, plus the rows) written, the rows deleted. Returns the
-  // records; kCorruption for a damaged row, an unknown account or a seq below the record's.
-  using DurableRecord = std::function<std::optional<AccountRecord>(AccountId)>;
-  Result<std::vector<AccountRecord>> move(WriteTxn& txn, const DurableRecord& durable);
-  // The move's commit returned OK.
-  void moved();
+  // In its own transaction: the first `max_rows` staged rows (all of them by default) into
+  // `events`, the records of their accounts (the durable one plus the rows) written, the rows
+  // deleted. A prefix keeps every account's staged rows at the seqs after its record's.
+  // Returns the records; kCorruption as for open().
+  struct Moved {
+    std::vector<AccountRecord> records;
+    uint64_t rows = 0;
+  };
+  Result<Moved> move(WriteTxn& txn, const DurableRecord& durable, uint64_t max_rows = UINT64_MAX);
+  // The move's commit returned OK and its records are published. After a partial move the
+  // rest is read again (rare: only a full map splits a move).
+  Status moved(const Moved& m, MDB_env* env, const DurableRecord& durable);
 
  private:
+  // What an account's staged rows add to its durable record.
+  struct Staged {
+    uint64_t first_seq = 0;
+    uint64_t last_seq = 0;
+    uint64_t count = 0;
+    uint64_t bytes = 0;
+    int64_t first_enqueue_ms = 0;
+    void add(Seq seq, uint64_t payload_bytes, int64_t enqueue_ms);
+  };
+  struct Row {
+    AccountId account;
+    Seq seq;
+    uint64_t bytes = 0;
+    int64_t enqueue_ms = 0;
+  };
+  // Rows in id order, up to `limit`, checked against the accounts' durable records.
+  using RowFn = std::function<Status(const Row&, std::string_view event_value)>;
+  Status scan(MDB_txn* txn, const DurableRecord& durable, uint64_t limit, const RowFn& each) const;
+  Status delete_first(WriteTxn& txn, uint64_t rows);
+
   const Tables& tables_;
   uint64_t next_id_ = 1;
   uint64_t rows_ = 0;
   uint64_t bytes_ = 0;
   int64_t oldest_ms_ = 0;
-  // Exactly the accounts with staged rows: a record kept for any other account would go stale
-  // when a direct commit changes it, and a later staging would reuse its seqs.
-  std::unordered_map<AccountId, AccountRecord> records_;
+  std::unordered_map<AccountId, Staged> staged_;
   // Staged in the transaction under way, not yet committed.
-  uint64_t txn_rows_ = 0;
-  uint64_t txn_bytes_ = 0;
-  uint64_t txn_first_id_ = 0;
+  std::vector<Row> txn_rows_;
   int64_t txn_oldest_ms_ = 0;
-  std::vector<AccountId> txn_accounts_;
 };
 
 }  // namespace spillway::queue

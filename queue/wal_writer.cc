@@ -57,6 +57,9 @@ class WalWriter::Impl {
   replay_job::ReplayJobs replay_jobs_{env_.tables()};
   Inbox inbox_{env_.tables()};
   std::chrono::steady_clock::time_point last_staged_{};
+  // A move that found the map full is tried again from then on (settles free the space).
+  std::chrono::steady_clock::time_point next_move_try_{};
+  std::chrono::steady_clock::time_point next_map_full_log_{};  // at most one line a second
   std::chrono::steady_clock::time_point next_replay_step_{};
   IngestGate::Verdict gate_verdict_;  // of the last evaluation, for the next group
   std::chrono::steady_clock::time_point next_housekeeping_{};
@@ -91,7 +94,10 @@ class WalWriter::Impl {
   Status commit_group_once(std::vector<OpPtr>& group, bool& map_full, bool stage);
   bool stages(const std::vector<OpPtr>& group) const;
   Status move_inbox();
+  Status move_inbox_rows(uint64_t max_rows);
+  Status try_move_inbox();
   void maybe_move_inbox(bool idle);
+  void on_map_full();
   void apply_group(TxnContext& ctx, std::vector<OpPtr>& group);
   void after_commit(TxnContext& ctx, size_t ops, std::chrono::steady_clock::time_point started,
                     bool staged);
@@ -153,12 +159,22 @@ Status WalWriter::start() {
   impl_->publish_retained();
   if (Status s = impl_->replay_jobs_.open(impl_->env_.get()); !s.is_ok()) return s;
   impl_->publish_replay_jobs();
-  // Events a crash left staged are moved before anything else runs (no thread yet).
-  if (Status s = impl_->inbox_.open(impl_->env_.get()); !s.is_ok()) return s;
+  // Events a crash left staged are moved before anything else runs (no thread yet). A full
+  // map keeps them staged: the store still opens, drains, and moves them once settles free
+  // the space (the view of their accounts was rebuilt from the rows).
+  auto durable = [this](AccountId id) { return impl_->accounts_.get(id); };
+  if (Status s = impl_->inbox_.open(impl_->env_.get(), durable); !s.is_ok()) return s;
   if (!impl_->inbox_.empty()) {
     const uint64_t rows = impl_->inbox_.rows();
-    if (Status s = impl_->move_inbox(); !s.is_ok()) return s;
-    impl_->log_.info("queue", "moved staged events left by the last run", {{"events", rows}});
+    if (Status s = impl_->move_inbox(); is_map_full(s)) {
+      impl_->on_map_full();
+      impl_->log_.warn("queue", "map full: staged events left by the last run stay staged",
+                       {{"events", rows}});
+    } else if (!s.is_ok()) {
+      return s;
+    } else {
+      impl_->log_.info("queue", "moved staged events left by the last run", {{"events", rows}});
+    }
   }
   impl_->refresh_ingest_gate(true);
   impl_->started_ = true;
@@ -202,22 +218,23 @@ void WalWriter::append(AppendRequest request, Done<AppendResult> done) {
   for (const RejectedIn& r : request.rejected) bytes += r.payload.size();
   auto req = std::make_shared<AppendRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Result<AppendResult>>>(
-      [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done, true, bytes,
-      req->rejected.empty());
+      [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done,
+      detail::append_op(req->rejected.empty()), bytes);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::settle(SettleRequest request, StatusDone done) {
   auto req = std::make_shared<SettleRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Status>>(
-      [req](TxnContext& ctx) { return detail::apply_settle(ctx, *req); }, done, false, 0);
+      [req](TxnContext& ctx) { return detail::apply_settle(ctx, *req); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::create_account(CreateAccountRequest request, Done<AccountId> done) {
   auto req = std::make_shared<CreateAccountRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Result<AccountId>>>(
-      [req](TxnContext& ctx) { return detail::apply_create_account(ctx, *req); }, done, false, 0);
+      [req](TxnContext& ctx) { return detail::apply_create_account(ctx, *req); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -226,21 +243,19 @@ void WalWriter::add_credential(AccountId account, Credential credential, StatusD
       [account, c = std::move(credential)](TxnContext& ctx) {
         return detail::apply_add_credential(ctx, account, c);
       },
-      done, false, 0);
+      done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::set_paused(AccountId account, bool paused, StatusDone done) {
   auto op = std::make_unique<FunctionOp<Status>>(
-      [=](TxnContext& ctx) { return detail::apply_set_paused(ctx, account, paused); }, done, false,
-      0);
+      [=](TxnContext& ctx) { return detail::apply_set_paused(ctx, account, paused); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::set_weight(AccountId account, uint32_t weight, StatusDone done) {
   auto op = std::make_unique<FunctionOp<Status>>(
-      [=](TxnContext& ctx) { return detail::apply_set_weight(ctx, account, weight); }, done, false,
-      0);
+      [=](TxnContext& ctx) { return detail::apply_set_weight(ctx, account, weight); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -249,33 +264,32 @@ void WalWriter::put_meta(std::string key, std::string value, StatusDone done) {
       [k = std::move(key), v = std::move(value)](TxnContext& ctx) {
         return detail::apply_put_meta(ctx, k, v);
       },
-      done, false, 0);
+      done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::requeue_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
   auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
-      [=](TxnContext& ctx) { return detail::apply_requeue_dead(ctx, account, max); }, done, false,
-      0);
+      [=](TxnContext& ctx) { return detail::apply_requeue_dead(ctx, account, max); }, done,
+      detail::kEnqueueOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
   auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
-      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, false, 0);
+      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::create_replay(ReplaySpec spec, Done<ReplayJob> done) {
   auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
-      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done,
-      false, 0);
+      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::cancel_replay(uint64_t id, Done<ReplayJob> done) {
   auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
-      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done, false, 0);
+      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -335,6 +349,7 @@ constexpr auto kReplayIdleGap = std::chrono::milliseconds(100);
 // Staged events move once no group came for this long: a gap between two groups under load is
 // shorter, and a move per gap costs a commit each (measured: the gain was gone).
 constexpr auto kInboxIdleGap = std::chrono::milliseconds(2);
+constexpr auto kMoveRetryGap = std::chrono::milliseconds(100);
 // Thread timing uses the real steady clock; the injected Clock stamps events and windows.
 }  // namespace
 
@@ -348,8 +363,13 @@ void WalWriter::Impl::run() {
     }
     // Staged events: back at once, so that they move as soon as no group is waiting.
     if (!inbox_.empty()) {
-      wait = std::min<std::chrono::milliseconds>(
-          wait, options_.inbox_move_when_idle ? kInboxIdleGap : options_.inbox_move_age);
+      auto back = options_.inbox_move_when_idle ? kInboxIdleGap : options_.inbox_move_age;
+      // A move waiting for space is not retried sooner than kMoveRetryGap anyway.
+      const auto now = SteadyClock::now();
+      if (now < next_move_try_) {
+        back = std::chrono::ceil<std::chrono::milliseconds>(next_move_try_ - now);
+      }
+      wait = std::min<std::chrono::milliseconds>(wait, back);
     }
     auto group = queue_.take(SteadyClock::now() + wait);
     idle = group.empty();
@@ -386,7 +406,7 @@ void WalWriter::Impl::step_replays() {
         Status s = detail::apply_replay_step(ctx);
         return s.is_ok() ? detail::apply_replay_drop_step(ctx) : s;
       },
-      [](const Status&) {}, false, 0));
+      [](const Status&) {}, detail::kEnqueueOp));
   process(group);
   const bool moved = replay_jobs_.snapshot() != before;
   next_replay_step_ = SteadyClock::now() + (moved ? SteadyClock::duration(0) : kReplayIdleGap);
@@ -434,28 +454,36 @@ void WalWriter::Impl::maintain_index(bool idle) {
 void WalWriter::Impl::process(std::vector<OpPtr>& group) {
   if (Status s = sticky(); !s.is_ok()) return finish(group, s);
   const bool stage = stages(group);
-  // Anything but plain appends sees every event in `events`: a replay step must not take a
-  // seq below a staged one, nor a settle write a record that staged events are missing from.
-  if (!stage && !inbox_.empty()) {
-    if (Status m = move_inbox(); !m.is_ok()) {
-      on_commit_failed(m, is_panic(m));
-      return finish(group, Status::unavailable("storage failure: " + m.message()));
-    }
-  }
+  // An operation that puts events into `events` must find the staged ones there first: its
+  // seqs come after theirs. Any other commits beside staged rows (queue/inbox.h).
+  const bool move_first = !stage && !inbox_.empty() &&
+                          std::any_of(group.begin(), group.end(),
+                                      [](const OpPtr& op) { return op->takes_seqs(); });
   bool map_full = false;
-  Status s = commit_group(group, map_full, stage);
+  Status s = move_first ? try_move_inbox() : Status::ok();
+  if (!s.is_ok()) {
+    map_full = is_map_full(s);
+    if (!map_full) {
+      on_commit_failed(s, is_panic(s));
+      return finish(group, Status::unavailable("storage failure: " + s.message()));
+    }
+  } else {
+    s = commit_group(group, map_full, stage);
+  }
   if (!map_full) {
     if (!s.is_ok()) on_commit_failed(s, is_panic(s));
     return finish(group, s);
   }
-  // The map is full. Refuse the appends, then retry the rest on its own: settles and deletes
-  // free space and must keep working (they rarely need new pages).
-  std::vector<OpPtr> appends, others;
-  for (OpPtr& op : group) (op->is_append() ? appends : others).push_back(std::move(op));
-  log_.error("queue", "map full, refusing ingest", {{"map_size", options_.map_size}});
-  gate_.on_map_full(SteadyClock::now());
-  refresh_ingest_gate(false);
-  finish(appends, Status::unavailable(IngestGate::kMapFullReason));
+  // The map is full. Refuse the appends (and, while staged events cannot move, whatever takes
+  // seqs), then retry the rest on its own: settles and deletes free space and must keep
+  // working (they rarely need new pages).
+  std::vector<OpPtr> refused, others;
+  for (OpPtr& op : group) {
+    const bool refuse = op->is_append() || (!inbox_.empty() && op->takes_seqs());
+    (refuse ? refused : others).push_back(std::move(op));
+  }
+  on_map_full();
+  finish(refused, Status::unavailable(IngestGate::kMapFullReason));
   if (!others.empty()) {
     Status again = commit_group(others, map_full);
     if (!again.is_ok() && !map_full) on_commit_failed(again, is_panic(again));
@@ -464,6 +492,15 @@ void WalWriter::Impl::process(std::vector<OpPtr>& group) {
   // LMDB reuses pages freed by commit N only from commit N+2 on; when only failing appends
   // arrive, nothing would commit and freed space would stay unusable. Move the txn id on.
   (void)commit_heartbeat();
+}
+
+void WalWriter::Impl::on_map_full() {
+  if (SteadyClock::now() >= next_map_full_log_) {
+    log_.error("queue", "map full, refusing ingest", {{"map_size", options_.map_size}});
+    next_map_full_log_ = SteadyClock::now() + std::chrono::seconds(1);
+  }
+  gate_.on_map_full(SteadyClock::now());
+  refresh_ingest_gate(false);
 }
 
 Status WalWriter::Impl::commit_heartbeat() {
@@ -483,39 +520,70 @@ bool WalWriter::Impl::stages(const std::vector<OpPtr>& group) const {
   return std::all_of(group.begin(), group.end(), [](const OpPtr& op) { return op->stageable(); });
 }
 
-// Every staged event into `events`, in a transaction of its own; then the accounts are
+// Every staged event into `events`, in transactions of their own; then the accounts are
 // published and the drainer told, as after the appends' own commit on the direct path.
+// All at once needs free pages for every staged event while the inbox still holds them (its
+// pages are free only from two commits on): when the map has not that much, halves of it.
 Status WalWriter::Impl::move_inbox() {
+  uint64_t chunk = inbox_.rows();
+  while (!inbox_.empty()) {
+    Status s = move_inbox_rows(chunk);
+    if (s.is_ok()) continue;
+    if (!is_map_full(s) || chunk == 1) return s;
+    chunk = (chunk + 1) / 2;
+  }
+  return Status::ok();
+}
+
+Status WalWriter::Impl::move_inbox_rows(uint64_t max_rows) {
   auto started = SteadyClock::now();
   auto txn = WriteTxn::begin(env_.get());
   if (!txn) return txn.status();
-  auto records = inbox_.move(*txn, [this](AccountId id) { return accounts_.get(id); });
-  if (!records) return records.status();
+  auto durable = [this](AccountId id) { return accounts_.get(id); };
+  auto moved = inbox_.move(*txn, durable, max_rows);
+  if (!moved) return moved.status();
   int injected = options_.faults != nullptr ? options_.faults->before_commit() : 0;
   if (injected != 0) return Status::io_error(std::string(std::strerror(injected)) + " (injected)");
   if (Status s = txn->commit(); !s.is_ok()) return s;
-  inbox_.moved();
+  accounts_.publish(moved->records);
+  if (Status s = inbox_.moved(*moved, env_.get(), durable); !s.is_ok()) return s;
   commits_ += 1;
   inbox_moves_ += 1;
-  inbox_rows_ = 0;
-  accounts_.publish(*records);
+  inbox_rows_ = inbox_.rows();
   commit_seconds_.observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
   CommitSummary summary;
-  for (const AccountRecord& rec : *records) summary.appended.push_back(rec.id);
+  for (const AccountRecord& rec : moved->records) summary.appended.push_back(rec.id);
   summary.changed = summary.appended;
   std::lock_guard<std::mutex> lock(listener_mu_);
   if (listener_) listener_(summary);
   return Status::ok();
 }
 
+// A move that found the map full is not a storage failure: the rows stay staged, readable and
+// counted, and the move is tried again once settles may have freed pages.
+Status WalWriter::Impl::try_move_inbox() {
+  if (SteadyClock::now() < next_move_try_) {
+    return Status::unavailable("MDB_MAP_FULL: staged events wait for space to move");
+  }
+  Status s = move_inbox();
+  if (is_map_full(s)) next_move_try_ = SteadyClock::now() + kMoveRetryGap;
+  return s;
+}
+
 void WalWriter::Impl::maybe_move_inbox(bool idle) {
-  if (inbox_.empty() || !sticky().is_ok()) return;
+  if (inbox_.empty() || !sticky().is_ok() || SteadyClock::now() < next_move_try_) return;
   const bool old = clock_.wall_ms() - inbox_.oldest_ms() >= options_.inbox_move_age.count();
   const bool full = inbox_.rows() >= options_.inbox_move_rows;
   const bool quiet =
       idle && options_.inbox_move_when_idle && SteadyClock::now() - last_staged_ >= kInboxIdleGap;
   if (!quiet && !old && !full) return;
-  if (Status s = move_inbox(); !s.is_ok()) on_commit_failed(s, is_panic(s));
+  Status s = try_move_inbox();
+  if (is_map_full(s)) {
+    on_map_full();
+    (void)commit_heartbeat();
+  } else if (!s.is_ok()) {
+    on_commit_failed(s, is_panic(s));
+  }
 }
 
 Status WalWriter::Impl::commit_group(std::vector<OpPtr>& group, bool& map_full, bool stage) {
@@ -585,7 +653,7 @@ void WalWriter::Impl::after_commit(TxnContext& ctx, size_t ops, SteadyClock::tim
   next_account_id_ = ctx.next_account_id;
   // Staged events are published by their move, never before: readers find what they are told.
   if (staged) {
-    inbox_.committed(ctx.changed_records());
+    inbox_.committed();
     last_staged_ = SteadyClock::now();
     staged_events_ += ctx.summary().events;
     inbox_rows_ = inbox_.rows();

@@ -109,7 +109,8 @@ Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view pa
   Seq seq{rec.next_seq++};
   std::string value = codec::event_value(payload, enqueue_ms, mark);
   Status s = ctx.inbox != nullptr
-                 ? ctx.inbox->stage(ctx.txn(), rec.id, seq, value, payload.size(), ctx.now_ms)
+                 ? ctx.inbox->stage(ctx.txn(), rec.id, seq, value, payload.size(), enqueue_ms,
+                                     ctx.now_ms)
                  : ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq), value,
                                  MDB_NOOVERWRITE);
   if (!s.is_ok()) return ctx.fail(s);

@@ -15,13 +15,9 @@ TxnContext::TxnContext(WriteTxn& txn, const Tables& tables, const AccountTable& 
 AccountRecord* TxnContext::account(AccountId id) {
   auto it = dirty_.find(id);
   if (it != dirty_.end()) return &it->second;
-  if (inbox != nullptr) {
-    if (auto staged = inbox->records().find(id); staged != inbox->records().end()) {
-      return &dirty_.emplace(id, staged->second).first->second;
-    }
-  }
   std::optional<AccountRecord> rec = table_.get(id);
   if (!rec) return nullptr;
+  if (inbox != nullptr) rec = inbox->view(std::move(*rec));
   return &dirty_.emplace(id, std::move(*rec)).first->second;
 }
 
@@ -33,13 +29,9 @@ AccountRecord& TxnContext::add_account(AccountRecord record) {
 uint64_t TxnContext::queued(AccountId id) const {
   auto it = dirty_.find(id);
   if (it != dirty_.end()) return it->second.depth;
-  if (inbox != nullptr) {
-    if (auto staged = inbox->records().find(id); staged != inbox->records().end()) {
-      return staged->second.depth;
-    }
-  }
   std::optional<AccountRecord> rec = table_.get(id);
-  return rec ? rec->depth : 0;
+  if (!rec) return 0;
+  return inbox != nullptr ? inbox->view(std::move(*rec)).depth : rec->depth;
 }
 
 uint64_t TxnContext::total_bytes() const {

@@ -55,8 +55,9 @@ class TxnContext {
   // Keeps delivered events for replay, owned by the writer (null: retention off and empty).
   retain::RetainedLog* retained = nullptr;
   // Set when this group stages its appends (queue/inbox.h): events go to the inbox, account
-  // records are read through its view and not written. Null otherwise (the inbox is then
-  // empty: it is moved before any other group).
+  // records are read through its view and not written. Null otherwise: records are then the
+  // durable ones (staged events stay out of them), and only groups that take no seqs run
+  // while the inbox holds rows (it is moved before any other).
   Inbox* inbox = nullptr;
   // The replay jobs, owned by the writer (never null in a writer transaction).
   replay_job::ReplayJobs* replay_jobs = nullptr;

@@ -11,12 +11,22 @@
 
 namespace spillway::queue::detail {
 
+// What an operation does to the accounts' queues, which decides how it meets staged events
+// (queue/inbox.h) and a full map.
+struct OpKind {
+  bool append = false;      // ingest: refused first when the map is full
+  bool stageable = false;   // a plain append: its events may go to the inbox
+  bool takes_seqs = false;  // puts events into `events`: staged ones must be moved first
+};
+inline constexpr OpKind kControlOp{};  // settles, pauses, accounts: commit beside staged rows
+inline constexpr OpKind kEnqueueOp{false, false, true};  // requeues, replay steps
+inline constexpr OpKind append_op(bool plain) { return {true, plain, true}; }
+
 // A message to the writer thread: a change to apply inside a group transaction, and the waiter
 // to complete once that transaction's commit has returned. Writer thread only.
 class WriteOp {
  public:
-  explicit WriteOp(bool is_append, uint64_t bytes, bool stageable = false)
-      : is_append_(is_append), stageable_(stageable), bytes_(bytes) {}
+  WriteOp(OpKind kind, uint64_t bytes) : kind_(kind), bytes_(bytes) {}
   virtual ~WriteOp() = default;
   WriteOp(const WriteOp&) = delete;
   WriteOp& operator=(const WriteOp&) = delete;
@@ -27,14 +37,14 @@ class WriteOp {
   // commit's status (nothing of the op was stored).
   virtual void complete(const Status& commit) = 0;
 
-  bool is_append() const { return is_append_; }
+  bool is_append() const { return kind_.append; }
   // An append that only stores events (no dead letters of invalid ones): it may go to the inbox.
-  bool stageable() const { return stageable_; }
+  bool stageable() const { return kind_.stageable; }
+  bool takes_seqs() const { return kind_.takes_seqs; }
   uint64_t bytes() const { return bytes_; }
 
  private:
-  bool is_append_;
-  bool stageable_;
+  OpKind kind_;
   uint64_t bytes_;
 };
 
@@ -44,8 +54,8 @@ class FunctionOp final : public WriteOp {
  public:
   using Apply = std::function<R(TxnContext&)>;
   using Done = std::function<void(R)>;
-  FunctionOp(Apply apply, Done done, bool is_append, uint64_t bytes, bool stageable = false)
-      : WriteOp(is_append, bytes, stageable), apply_(std::move(apply)), done_(std::move(done)) {}
+  FunctionOp(Apply apply, Done done, OpKind kind, uint64_t bytes = 0)
+      : WriteOp(kind, bytes), apply_(std::move(apply)), done_(std::move(done)) {}
 
   void apply(TxnContext& ctx) override { result_.emplace(apply_(ctx)); }
   void complete(const Status& commit) override {

@@ -2,6 +2,9 @@
 // and what a crash between the two leaves.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "queue/lmdb_txn.h"
 #include "queue/record_codec.h"
 #include "test/queue/wal_fixture.h"
@@ -31,6 +34,16 @@ uint64_t inbox_rows_on_disk(WalFixture& f) {
   MDB_stat st{};
   REQUIRE(mdb_stat(txn->get(), f.wal().env().tables().inbox, &st) == MDB_SUCCESS);
   return st.ms_entries;
+}
+
+// An append carrying one invalid event: its dead letter takes a seq on the direct path.
+Result<AppendResult> append_rejected(WalFixture& f, AccountId a) {
+  AppendRequest req;
+  req.account = a;
+  req.received_ms = f.clock.wall_ms();
+  req.rejected.push_back({"not json", "invalid JSON"});
+  return f.wait<Result<AppendResult>>(
+      [&](auto done) { f.wal().writer().append(std::move(req), done); });
 }
 
 }  // namespace
@@ -68,8 +81,7 @@ TEST_CASE("Inbox: staged appends reach events in order, with their records, once
   CHECK(f.read(b).size() == want_b.size());
 }
 
-TEST_CASE(
-    "Inbox: staged events stay unseen until moved, and any other operation moves them first") {
+TEST_CASE("Inbox: staged events stay unseen until moved; settles commit beside them") {
   WalFixture f;
   stage_all(f, false);
   AccountId a = f.create("a");
@@ -84,17 +96,35 @@ TEST_CASE(
   auto r2 = f.append(a, payloads("y", 2));
   REQUIRE(r2.is_ok());
   CHECK(r2->outcomes[0].seq.value == 4);
-  // A settle is not a plain append: the staged events move first, then it applies.
-  REQUIRE(f.settle(a, {1}).is_ok());
+  // An append with an invalid event stores its dead letter directly at the next seq: the
+  // staged events move first.
+  REQUIRE(append_rejected(f, a).is_ok());
   CHECK(inbox_rows_on_disk(f) == 0);
-  CHECK(f.record(a).depth == 4);
-  CHECK(f.record(a).head_seq == 2);
-  CHECK(f.record(a).next_seq == 6);
-  auto got = f.read(a);
-  REQUIRE(got.size() == 4);
-  CHECK(got[0].payload == "{\"e\":\"x1\"}");
-  CHECK(got[3].payload == "{\"e\":\"y1\"}");
+  CHECK(f.record(a).depth == 5);
+  CHECK(f.record(a).next_seq == 7);
+  // Staged again, then settles beside them: the durable record changes, the rows stay, and
+  // the move finds the view and the rows in agreement (it asserts so).
+  REQUIRE(f.append(a, payloads("z", 2)).is_ok());
+  REQUIRE(f.settle(a, {1, 2}).is_ok());
+  CHECK(inbox_rows_on_disk(f) == 2);
+  CHECK(f.record(a).depth == 3);
+  CHECK(f.record(a).head_seq == 3);
+  REQUIRE(f.settle(a, {3, 4, 5}).is_ok());
+  CHECK(f.record(a).depth == 0);
   f.check_consistent();
+  // Empty in `events`: the staged events are its head once moved.
+  REQUIRE(append_rejected(f, a).is_ok());
+  CHECK(inbox_rows_on_disk(f) == 0);
+  CHECK(f.record(a).depth == 2);
+  CHECK(f.record(a).head_seq == 7);
+  CHECK(f.record(a).next_seq == 10);
+  auto got = f.read(a);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].payload == "{\"e\":\"z0\"}");
+  CHECK(got[1].seq.value == 8);
+  f.check_consistent();
+  f.reopen();
+  CHECK(f.record(a).depth == 2);
 }
 
 TEST_CASE("Inbox: a duplicate of a staged event is answered with its seq") {
@@ -108,7 +138,7 @@ TEST_CASE("Inbox: a duplicate of a staged event is answered with its seq") {
   CHECK(again->duplicates == 1);
   CHECK(again->outcomes[0].seq.value == first->outcomes[1].seq.value);
   CHECK(again->outcomes[1].seq.value == 3);
-  REQUIRE(f.settle(a, {}).is_ok());  // moves
+  REQUIRE(append_rejected(f, a).is_ok());  // moves first
   CHECK(f.record(a).depth == 3);
   f.check_consistent();
 }
@@ -178,10 +208,11 @@ TEST_CASE("Inbox: a staged row below its account's next seq refuses the open") {
   CHECK(w.status().message().find("staged below its next seq") != std::string::npos);
 }
 
-TEST_CASE("Inbox: an account a group only looked at keeps no staged view that could go stale") {
+TEST_CASE("Inbox: a refused append leaves no staged view behind") {
   // A refused append still reads its account's record. Kept as if staged, that record would
   // be read again by a later staging after a direct commit moved the account on, and its seq
-  // handed out twice (the reliability suite's FM-07 found this: a store that would not open).
+  // handed out twice (the reliability suite's FM-07 found this in a first version that kept
+  // copies of records: a store that would not open).
   WalFixture f;
   stage_all(f);
   f.options.max_account_bytes = 100;
@@ -189,12 +220,7 @@ TEST_CASE("Inbox: an account a group only looked at keeps no staged view that co
   auto refused = f.append(a, {std::string(200, 'x')});
   REQUIRE_FALSE(refused.is_ok());
   // Not a plain append (it carries an invalid event): the direct path, seq 1.
-  AppendRequest req;
-  req.account = a;
-  req.received_ms = f.clock.wall_ms();
-  req.rejected.push_back({"not json", "invalid JSON"});
-  auto dead = f.wait<Result<AppendResult>>(
-      [&](auto done) { f.wal().writer().append(std::move(req), done); });
+  auto dead = append_rejected(f, a);
   REQUIRE(dead.is_ok());
   CHECK(dead->rejected == 1);
   auto staged = f.append(a, {"{}"});
@@ -202,5 +228,54 @@ TEST_CASE("Inbox: an account a group only looked at keeps no staged view that co
   CHECK(staged->outcomes[0].seq.value == 2);
   REQUIRE(f.wait_until([&] { return f.record(a).depth == 1; }));
   CHECK(f.record(a).next_seq == 3);
+  f.check_consistent();
+}
+
+TEST_CASE("Inbox: a full map keeps events staged; settles beside them free the space to move") {
+  // Reliability suite FM-07 found the first version's deadlock: a move that hit MAP_FULL
+  // failed the store, and the settles that would have freed space waited for the move.
+  WalFixture f;
+  f.options.map_size = 2 << 20;
+  f.options.map_watermark = 1.0;  // let it reach MAP_FULL
+  f.options.inbox_min_group = 0;
+  AccountId a = f.create("a"), b = f.create("b");
+  const std::string big(64 << 10, 'x');
+  for (int i = 0; i < 10; ++i) REQUIRE(f.append(a, {big}).is_ok());  // direct, into `events`
+  f.close();
+  stage_all(f, false);
+  uint64_t staged = 0;
+  for (int i = 0; i < 100 && f.append(b, {big}).is_ok(); ++i) ++staged;
+  REQUIRE(staged > 2);
+  REQUIRE(inbox_rows_on_disk(f) == staged);
+  // Enqueueing for b needs the move first, which has no room: refused as a full map, and the
+  // store has not failed.
+  auto refused = append_rejected(f, b);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == Status::Code::kUnavailable);
+  CHECK(f.wal().writer().health().is_ok());
+  CHECK(inbox_rows_on_disk(f) == staged);
+  // A restart in that state opens, keeping them staged.
+  f.reopen();
+  CHECK(f.log.contains("stay staged"));
+  CHECK(inbox_rows_on_disk(f) == staged);
+  CHECK(f.record(b).depth == 0);
+  // Settles and pauses commit beside the staged rows.
+  std::vector<uint64_t> seqs;
+  for (const auto& e : f.read(a)) seqs.push_back(e.seq.value);
+  REQUIRE(seqs.size() == 10);
+  REQUIRE(f.settle(a, seqs).is_ok());
+  CHECK(f.record(a).depth == 0);
+  CHECK(f.wait<Status>([&](auto done) { f.wal().writer().set_paused(b, true, done); }).is_ok());
+  // Space freed (LMDB reuses it two commits later): a retrying client gets in.
+  Status again = Status::unavailable("not tried");
+  for (int attempt = 0; attempt < 20 && !again.is_ok(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the gate and the retry gap
+    again = append_rejected(f, b).status();
+  }
+  REQUIRE_MESSAGE(again.is_ok(), again.to_string());
+  CHECK(inbox_rows_on_disk(f) == 0);
+  CHECK(f.record(b).depth == staged);
+  CHECK(f.record(b).paused);
+  CHECK(f.read(b).size() == staged);
   f.check_consistent();
 }
