@@ -279,3 +279,44 @@ TEST_CASE("Inbox: a full map keeps events staged; settles beside them free the s
   CHECK(f.read(b).size() == staged);
   f.check_consistent();
 }
+
+TEST_CASE("Inbox: a format version 3 store, without the table, is refused, then upgraded to 4") {
+  WalFixture f;
+  AccountId a = f.create("acme");
+  REQUIRE(f.append(a, {"q"}).is_ok());
+  f.close();
+  {
+    // What a version-3 build left: no `inbox` table, version 3 in meta.
+    auto env = LmdbEnv::open({f.options.dir, f.options.map_size, 16, false});
+    REQUIRE(env.is_ok());
+    auto txn = WriteTxn::begin((*env)->get());
+    REQUIRE(txn.is_ok());
+    REQUIRE(mdb_drop(txn->get(), (*env)->tables().inbox, 1) == MDB_SUCCESS);
+    REQUIRE(
+        txn->put((*env)->tables().meta, codec::kMetaFormatVersion, codec::u32_value(3)).is_ok());
+    REQUIRE(txn->commit().is_ok());
+    auto check = ReadTxn::begin((*env)->get());
+    REQUIRE(check.is_ok());
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(check->get(), "inbox", 0, &dbi) == MDB_NOTFOUND);
+  }
+  auto refused = Wal::open(f.options, f.clock, f.log);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().message().find("spillway upgrade") != std::string::npos);
+  f.options.upgrade_format = true;
+  stage_all(f, false);
+  f.open();
+  CHECK(f.log.contains("upgrading store format"));
+  // The upgraded store stages; a clean stop moves what it staged.
+  REQUIRE(f.append(a, payloads("s", 3)).is_ok());
+  CHECK(inbox_rows_on_disk(f) == 3);
+  f.close();
+  f.options.upgrade_format = false;
+  f.open();
+  CHECK(inbox_rows_on_disk(f) == 0);
+  auto got = f.read(a);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].payload == "q");
+  CHECK(got[3].seq.value == 4);
+  f.check_consistent();
+}
