@@ -2,8 +2,6 @@
 // collected by the writer's own maintenance, with the same answers as before at every stage.
 #include <doctest/doctest.h>
 
-#include <thread>
-
 #include "queue/dedupe/bloom.h"
 #include "queue/dedupe/index_codec.h"
 #include "queue/lmdb_txn.h"
@@ -45,12 +43,7 @@ std::vector<uint64_t> append_keys(WalFixture& f, AccountId a, const std::vector<
 // Waits (bounded) until the writer's maintenance reaches a state.
 template <typename Pred>
 bool index_reaches(WalFixture& f, Pred pred) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred(f.wal().writer().index_stats())) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
+  return f.wait_until([&] { return pred(f.wal().writer().index_stats()); });
 }
 
 void check_all_duplicates(WalFixture& f, AccountId a, const std::vector<std::string>& ks,
