@@ -34,15 +34,14 @@ Status Inbox::scan(MDB_txn* txn, const DurableRecord& durable, uint64_t limit,
     if (it == next_seq.end()) {
       std::optional<AccountRecord> rec = durable(account);
       if (!rec) {
-        return Status::corruption("inbox: row of unknown account " +
-                                  std::to_string(account.value));
+        return Status::corruption("inbox: row of unknown account " + std::to_string(account.value));
       }
       it = next_seq.emplace(account, rec->next_seq).first;
     }
     if (row->key.seq.value < it->second) {
       return Status::corruption("inbox: account " + std::to_string(account.value) + " has seq " +
-                                std::to_string(row->key.seq.value) +
-                                " staged below its next seq " + std::to_string(it->second));
+                                std::to_string(row->key.seq.value) + " staged below its next seq " +
+                                std::to_string(it->second));
     }
     it->second = row->key.seq.value + 1;
     Row r{account, row->key.seq, ev->payload.size(), ev->enqueue_ms};
@@ -120,8 +119,7 @@ void Inbox::aborted() {
   txn_oldest_ms_ = 0;
 }
 
-Result<Inbox::Moved> Inbox::move(WriteTxn& txn, const DurableRecord& durable,
-                                 uint64_t max_rows) {
+Result<Inbox::Moved> Inbox::move(WriteTxn& txn, const DurableRecord& durable, uint64_t max_rows) {
   std::unordered_map<AccountId, AccountRecord> moved;
   uint64_t rows = 0;
   Status s = scan(txn.get(), durable, max_rows, [&](const Row& r, std::string_view event_value) {

@@ -226,15 +226,15 @@ void WalWriter::append(AppendRequest request, Done<AppendResult> done) {
 void WalWriter::settle(SettleRequest request, StatusDone done) {
   auto req = std::make_shared<SettleRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Status>>(
-      [req](TxnContext& ctx) { return detail::apply_settle(ctx, *req); }, done,
-      detail::kControlOp);
+      [req](TxnContext& ctx) { return detail::apply_settle(ctx, *req); }, done, detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::create_account(CreateAccountRequest request, Done<AccountId> done) {
   auto req = std::make_shared<CreateAccountRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Result<AccountId>>>(
-      [req](TxnContext& ctx) { return detail::apply_create_account(ctx, *req); }, done, detail::kControlOp);
+      [req](TxnContext& ctx) { return detail::apply_create_account(ctx, *req); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -249,13 +249,15 @@ void WalWriter::add_credential(AccountId account, Credential credential, StatusD
 
 void WalWriter::set_paused(AccountId account, bool paused, StatusDone done) {
   auto op = std::make_unique<FunctionOp<Status>>(
-      [=](TxnContext& ctx) { return detail::apply_set_paused(ctx, account, paused); }, done, detail::kControlOp);
+      [=](TxnContext& ctx) { return detail::apply_set_paused(ctx, account, paused); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::set_weight(AccountId account, uint32_t weight, StatusDone done) {
   auto op = std::make_unique<FunctionOp<Status>>(
-      [=](TxnContext& ctx) { return detail::apply_set_weight(ctx, account, weight); }, done, detail::kControlOp);
+      [=](TxnContext& ctx) { return detail::apply_set_weight(ctx, account, weight); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -277,19 +279,22 @@ void WalWriter::requeue_dead(AccountId account, uint32_t max, Done<uint64_t> don
 
 void WalWriter::purge_dead(AccountId account, uint32_t max, Done<uint64_t> done) {
   auto op = std::make_unique<FunctionOp<Result<uint64_t>>>(
-      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done, detail::kControlOp);
+      [=](TxnContext& ctx) { return detail::apply_purge_dead(ctx, account, max); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::create_replay(ReplaySpec spec, Done<ReplayJob> done) {
   auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
-      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done, detail::kControlOp);
+      [s = std::move(spec)](TxnContext& ctx) { return detail::apply_create_replay(ctx, s); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
 void WalWriter::cancel_replay(uint64_t id, Done<ReplayJob> done) {
   auto op = std::make_unique<FunctionOp<Result<ReplayJob>>>(
-      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done, detail::kControlOp);
+      [id](TxnContext& ctx) { return detail::apply_cancel_replay(ctx, id); }, done,
+      detail::kControlOp);
   impl_->submit(std::move(op), refuser(done));
 }
 
@@ -456,9 +461,9 @@ void WalWriter::Impl::process(std::vector<OpPtr>& group) {
   const bool stage = stages(group);
   // An operation that puts events into `events` must find the staged ones there first: its
   // seqs come after theirs. Any other commits beside staged rows (queue/inbox.h).
-  const bool move_first = !stage && !inbox_.empty() &&
-                          std::any_of(group.begin(), group.end(),
-                                      [](const OpPtr& op) { return op->takes_seqs(); });
+  const bool move_first =
+      !stage && !inbox_.empty() &&
+      std::any_of(group.begin(), group.end(), [](const OpPtr& op) { return op->takes_seqs(); });
   bool map_full = false;
   Status s = move_first ? try_move_inbox() : Status::ok();
   if (!s.is_ok()) {

@@ -108,11 +108,11 @@ Result<Seq> store_event(TxnContext& ctx, AccountRecord& rec, std::string_view pa
                         int64_t enqueue_ms, const ReplayMark& mark) {
   Seq seq{rec.next_seq++};
   std::string value = codec::event_value(payload, enqueue_ms, mark);
-  Status s = ctx.inbox != nullptr
-                 ? ctx.inbox->stage(ctx.txn(), rec.id, seq, value, payload.size(), enqueue_ms,
-                                     ctx.now_ms)
-                 : ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq), value,
-                                 MDB_NOOVERWRITE);
+  Status s =
+      ctx.inbox != nullptr
+          ? ctx.inbox->stage(ctx.txn(), rec.id, seq, value, payload.size(), enqueue_ms, ctx.now_ms)
+          : ctx.txn().put(ctx.tables().events, codec::event_key(rec.id, seq), value,
+                          MDB_NOOVERWRITE);
   if (!s.is_ok()) return ctx.fail(s);
   if (rec.depth == 0) {
     rec.head_seq = seq.value;

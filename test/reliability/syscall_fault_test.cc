@@ -86,8 +86,7 @@ double sweep(const std::vector<std::string>& flags, const std::string& label) {
   std::this_thread::sleep_for(200ms);
   const double staged = metric(c, "spillway_inbox_staged_events_total");
   const double moves = metric(c, "spillway_inbox_moves_total");
-  std::cout << label << ": the warm-up staged " << staged << " events in " << moves
-            << " moves\n";
+  std::cout << label << ": the warm-up staged " << staged << " events in " << moves << " moves\n";
   c.kill9();
   LedgerProducer& producer = *c.producers()[0];
   auto t0 = std::chrono::steady_clock::now();
