@@ -24,8 +24,10 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAIRSIM = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tools", "fairsim.py"))
+# adaptive: the defaults. fixed: the request size before issue 14. noinbox: the defaults with
+# the sequential inbox off, to see what its move delay (50 ms at most) does to live lag.
 MODES = {"adaptive": [], "fixed": ["--drain-target-request-ms", "0", "--drain-batch-events",
-                                   "2000"]}
+                                   "2000"], "noinbox": ["--inbox-min-group", "0"]}
 
 
 def load_fairsim():

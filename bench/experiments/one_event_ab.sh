@@ -11,11 +11,17 @@
 # fdatasynced log write per commit) is set. Neither is safe to serve with: measurement only.
 # usage: bench/experiments/one_event_ab.sh BIN "ENV_A" "ENV_B"   e.g. "X=1" "SPW_PROTO_INBOX=1"
 #        (env SLICES=20 pairs, SLICE=3 seconds each, FLAGS= extra serve flags,
-#         PREFILLED_STORE= a bench/store_loader dir, copied once per side)
+#         PREFILLED_STORE= a bench/store_loader dir, copied once per side,
+#         FLAGS_A= / FLAGS_B= flags of one side only,
+#         LUA=batch.lua for /v1/batch of 100 events per request instead of track.lua)
+#        e.g. the inbox on and off: FLAGS_A="--inbox-min-group 0" ... BIN "X=A" "X=B"
 set -uo pipefail
 BIN=$1 ENV_A=$2 ENV_B=$3
 SLICES=${SLICES:-20}
 SLICE=${SLICE:-3}
+LUA=${LUA:-track.lua}
+PER_REQUEST=1
+[ "$LUA" = batch.lua ] && PER_REQUEST=100
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 source "$HERE/../scripts/ready_port.sh"
 export SPILLWAY_ADMIN_TOKEN=bench-token
@@ -23,12 +29,12 @@ WORK=$(mktemp -d /tmp/one_event_ab.XXXXXX)
 cleanup() { for p in "$WORK"/*/pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-start() {  # start SIDE ENV -> port (run in $(...): the server's stdout must not hold it open)
+start() {  # start SIDE ENV FLAGS -> port (run in $(...): the server's stdout must not hold it open)
   local dir=$WORK/$1
   mkdir -p "$dir"
   if [ -n "${PREFILLED_STORE:-}" ]; then cp -r "$PREFILLED_STORE" "$dir/d"; fi
   # shellcheck disable=SC2086
-  env $2 "$BIN" serve --data "$dir/d" --listen 127.0.0.1:0 --threads 2 --sink null: ${FLAGS:-} \
+  env $2 "$BIN" serve --data "$dir/d" --listen 127.0.0.1:0 --threads 2 --sink null: ${FLAGS:-} $3 \
     > /dev/null 2> "$dir/log" &
   echo $! > "$dir/pid"
   local port
@@ -53,13 +59,14 @@ metrics() {
 slice() {  # slice PORT SIDE: one slice of load, totals appended to $WORK/SIDE.tsv
   local before after rps
   before=$(metrics "$1")
-  rps=$(KEYS=1000 wrk -t2 -c16 -d"${SLICE}s" -s "$HERE/track.lua" "http://127.0.0.1:$1" | awk '/Requests\/sec/ {print $2}')
+  rps=$(KEYS=1000 wrk -t2 -c16 -d"${SLICE}s" -s "$HERE/$LUA" "http://127.0.0.1:$1" |
+    awk -v n="$PER_REQUEST" '/Requests\/sec/ {print $2 * n}')
   after=$(metrics "$1")
   echo "$rps $before $after" >> "$WORK/$2.tsv"
 }
 
-PORT_A=$(start a "$ENV_A")
-PORT_B=$(start b "$ENV_B")
+PORT_A=$(start a "$ENV_A" "${FLAGS_A:-}")
+PORT_B=$(start b "$ENV_B" "${FLAGS_B:-}")
 for i in $(seq 1 "$SLICES"); do
   if [ $((i % 2)) = 1 ]; then slice "$PORT_A" a; slice "$PORT_B" b; else slice "$PORT_B" b; slice "$PORT_A" a; fi
 done
@@ -69,8 +76,8 @@ summary() {  # summary SIDE -> "events/s commit_ms group"
 read -r ea ca ga <<< "$(summary a)"
 read -r eb cb gb <<< "$(summary b)"
 echo "$SLICES pairs of ${SLICE} s slices, A B B A ..."
-echo "A ($ENV_A): $ea events/s, commit $ca ms, $ga operations per commit"
-echo "B ($ENV_B): $eb events/s, commit $cb ms, $gb operations per commit"
+echo "A ($ENV_A ${FLAGS_A:-}): $ea events/s, commit $ca ms, $ga operations per commit"
+echo "B ($ENV_B ${FLAGS_B:-}): $eb events/s, commit $cb ms, $gb operations per commit"
 printf 'B/A %.2f\n' "$(echo "$eb / $ea" | bc -l)"
 # Per pair, to show the spread the alternation evens out.
 paste -d' ' <(awk '{print $1}' "$WORK/a.tsv") <(awk '{print $1}' "$WORK/b.tsv") |
