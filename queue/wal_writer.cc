@@ -219,7 +219,9 @@ void WalWriter::append(AppendRequest request, Done<AppendResult> done) {
   auto req = std::make_shared<AppendRequest>(std::move(request));
   auto op = std::make_unique<FunctionOp<Result<AppendResult>>>(
       [req](TxnContext& ctx) { return detail::apply_append(ctx, *req); }, done,
-      detail::append_op(req->rejected.empty()), bytes);
+      detail::append_op(req->rejected.empty() &&
+                        req->events.size() <= impl_->options_.inbox_max_request_events),
+      bytes);
   impl_->submit(std::move(op), refuser(done));
 }
 

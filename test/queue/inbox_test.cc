@@ -127,6 +127,19 @@ TEST_CASE("Inbox: staged events stay unseen until moved; settles commit beside t
   CHECK(f.record(a).depth == 2);
 }
 
+TEST_CASE("Inbox: a batch larger than inbox_max_request_events takes the direct path") {
+  WalFixture f;
+  stage_all(f, false);
+  AccountId a = f.create("a");
+  REQUIRE(f.append(a, payloads("big", 9)).is_ok());
+  CHECK(f.wal().writer().stats().staged_events == 0);
+  CHECK(f.record(a).depth == 9);  // in `events` at once
+  REQUIRE(f.append(a, payloads("small", 8)).is_ok());
+  CHECK(f.wal().writer().stats().staged_events == 8);
+  CHECK(inbox_rows_on_disk(f) == 8);
+  f.check_consistent();
+}
+
 TEST_CASE("Inbox: a duplicate of a staged event is answered with its seq") {
   WalFixture f;
   stage_all(f, false);
