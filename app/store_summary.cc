@@ -26,6 +26,10 @@ std::string format_report(const std::string& dir, const queue::StoreReport& r) {
   if (r.dedupe_garbage_rows > 0) {
     out << " (" << format_count(r.dedupe_garbage_rows) << " rows of retired runs to delete)";
   }
+  if (r.staged_events > 0) {
+    out << "; " << format_count(r.staged_events)
+        << " events staged in the inbox (acknowledged; moved into their queues at the next open)";
+  }
   out << "\n";
   for (const auto& p : r.problems) out << "PROBLEM: " << p << "\n";
   out << (r.ok() ? "OK: every check passed\n"

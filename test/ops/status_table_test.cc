@@ -4,6 +4,7 @@
 
 #include "app/client_command.h"
 #include "app/cluster_backlog.h"
+#include "app/store_summary.h"
 
 namespace spillway::app {
 
@@ -81,3 +82,15 @@ TEST_CASE("status table: --nodes lists are split on commas without empty entries
 }
 
 }  // namespace spillway::app
+
+TEST_CASE("verify report: staged inbox events are counted, and are not damage") {
+  spillway::queue::StoreReport r;
+  r.accounts = 1;
+  r.events = 10;
+  r.staged_events = 1234;
+  std::string text = spillway::app::format_report("/d", r);
+  CHECK(text.find("1,234 events staged in the inbox") != std::string::npos);
+  CHECK(text.find("OK: every check passed") != std::string::npos);
+  r.staged_events = 0;
+  CHECK(spillway::app::format_report("/d", r).find("staged") == std::string::npos);
+}
