@@ -74,20 +74,21 @@ Status Inbox::open(MDB_env* env, const DurableRecord& durable) {
   return Status::ok();
 }
 
+AccountRecord Inbox::Staged::apply_to(AccountRecord rec) const {
+  SPW_ASSERT(first_seq >= rec.next_seq);
+  if (rec.depth == 0) {
+    rec.head_seq = first_seq;
+    rec.oldest_ms = first_enqueue_ms;
+  }
+  rec.depth += count;
+  rec.bytes += bytes;
+  rec.next_seq = last_seq + 1;
+  return rec;
+}
+
 AccountRecord Inbox::view(AccountRecord rec) const {
   auto it = staged_.find(rec.id);
-  if (it == staged_.end()) return rec;
-  const Staged& st = it->second;
-  // What store_event() would have done to the record, one event at a time.
-  SPW_ASSERT(st.first_seq >= rec.next_seq);
-  if (rec.depth == 0) {
-    rec.head_seq = st.first_seq;
-    rec.oldest_ms = st.first_enqueue_ms;
-  }
-  rec.depth += st.count;
-  rec.bytes += st.bytes;
-  rec.next_seq = st.last_seq + 1;
-  return rec;
+  return it == staged_.end() ? rec : it->second.apply_to(std::move(rec));
 }
 
 Status Inbox::stage(WriteTxn& txn, AccountId account, Seq seq, std::string_view event_value,
@@ -120,19 +121,10 @@ void Inbox::aborted() {
 }
 
 Result<Inbox::Moved> Inbox::move(WriteTxn& txn, const DurableRecord& durable, uint64_t max_rows) {
-  std::unordered_map<AccountId, AccountRecord> moved;
+  std::unordered_map<AccountId, Staged> moved;
   uint64_t rows = 0;
   Status s = scan(txn.get(), durable, max_rows, [&](const Row& r, std::string_view event_value) {
-    auto it = moved.find(r.account);
-    if (it == moved.end()) it = moved.emplace(r.account, *durable(r.account)).first;
-    AccountRecord& rec = it->second;
-    rec.next_seq = r.seq.value + 1;
-    if (rec.depth == 0) {
-      rec.head_seq = r.seq.value;
-      rec.oldest_ms = r.enqueue_ms;
-    }
-    rec.depth += 1;
-    rec.bytes += r.bytes;
+    moved[r.account].add(r.seq, r.bytes, r.enqueue_ms);
     rows += 1;
     return txn.put(tables_.events, codec::event_key(r.account, r.seq), event_value,
                    MDB_NOOVERWRITE);
@@ -150,9 +142,10 @@ Result<Inbox::Moved> Inbox::move(WriteTxn& txn, const DurableRecord& durable, ui
   Moved out;
   out.rows = rows;
   out.records.reserve(moved.size());
-  for (auto& [id, rec] : moved) {
+  for (const auto& [id, st] : moved) {
     // The writer's view and the rows must agree: anything else is a bug in the staging path.
-    if (all) SPW_ASSERT(view(*durable(id)) == rec);
+    if (all) SPW_ASSERT(staged_.at(id) == st);
+    AccountRecord rec = st.apply_to(*durable(id));  // scan() checked that it exists
     Status put = txn.put(tables_.accounts, codec::account_key(id), codec::account_value(rec));
     if (!put.is_ok()) return put;
     out.records.push_back(std::move(rec));

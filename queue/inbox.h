@@ -77,6 +77,9 @@ class Inbox {
     uint64_t bytes = 0;
     int64_t first_enqueue_ms = 0;
     void add(Seq seq, uint64_t payload_bytes, int64_t enqueue_ms);
+    // `rec` (the durable record) as store_event() would have left it after these rows.
+    AccountRecord apply_to(AccountRecord rec) const;
+    bool operator==(const Staged&) const = default;
   };
   struct Row {
     AccountId account;
