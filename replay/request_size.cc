@@ -27,6 +27,13 @@ constexpr double kProbe = 0.5;
 // raises the size.
 constexpr double kFloorConfidence = 2.0;
 constexpr double kMaxGrowth = 1.25;
+// Until the size first stops growing at that limit (it reached the model's choice), it may
+// double per sample instead, as TCP's slow start does: at 1.25x from the first request's 100
+// events it took 11 samples to reach 1,250 (250 ms at 5,000 events/s), about the first second
+// of a drain on the capacity matrix, while the median account catches up at 2-5 s there. An
+// expensive sample (shrink_to) ends it; failures do not (a drain usually starts against a
+// downstream that is down, and failures carry no sample, so growth waits for successes anyway).
+constexpr double kStartGrowth = 2.0;
 // The model is stale when the smoothed relative error of its predictions exceeds this (the
 // noise of a steady downstream stays well below); then the old samples are dropped. Without
 // it, samples from before a speed change and after it, at different sizes, make a false slope
@@ -104,6 +111,7 @@ void RequestSize::on_success(uint64_t events, TimePoint sent, TimePoint done) {
 void RequestSize::shrink_to(double events) {
   const auto lo = static_cast<double>(options_.min_events);
   const auto n = static_cast<uint32_t>(std::llround(std::max(lo, events)));
+  starting_ = false;
   base_ = std::min(base_, n);
   events_ = std::min(events_, n);
 }
@@ -172,7 +180,11 @@ void RequestSize::choose() {
   double base = std::max(for_target, efficient);
   // Shrinks at once, grows by at most kMaxGrowth per sample: a fit from the few samples left
   // after a reset (a speed change) can put the slope near zero and ask for the upper bound.
-  if (base_ > 0) base = std::min(base, kMaxGrowth * static_cast<double>(base_));
+  if (base_ > 0) {
+    const double most = (starting_ ? kStartGrowth : kMaxGrowth) * static_cast<double>(base_);
+    if (base < most) starting_ = false;
+    base = std::min(base, most);
+  }
   base_ = static_cast<uint32_t>(std::llround(std::clamp(base, lo, hi)));
   double spread = samples_ % 2 == 0 ? 1.0 + kDither : 1.0 - kDither;
   if (samples_ % kProbeEvery == kProbeEvery - 1) spread = kProbe;

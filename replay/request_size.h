@@ -35,7 +35,8 @@ struct RequestSizeOptions {
 // moves the fixed part): every 8th request is half the size so the slope is measured; the
 // efficient size uses the fixed part minus two standard errors, so only a fixed part that is
 // large for sure raises requests above the target; and the size grows by at most 1.25x per
-// sample (it shrinks at once).
+// sample (it shrinks at once), 2x per sample from the first request until it first reaches the
+// model's size (slow start).
 // How it composes with ConcurrencyLimit (AIMD): this controller owns the size and looks at
 // cost, which queueing does not change; AIMD owns the number in flight and looks at errors and
 // queueing. Once the model has a few samples the drainer judges each latency for AIMD against
@@ -85,6 +86,7 @@ class RequestSize {
   double a_error_ms_ = 0;     // standard error of a_ms_ (0 when not fitted by least squares)
   double drift_ = 0;          // smoothed relative error of the model's predictions
   uint32_t implausible_ = 0;  // implausibly cheap samples in a row (skipped)
+  bool starting_ = true;      // slow start: growing 2x per sample until the model's size
   uint64_t samples_ = 0;
 };
 

@@ -96,6 +96,33 @@ TEST_CASE("RequestSize: converges to the size that takes the target time") {
   CHECK(size.per_event_us() == doctest::Approx(200).epsilon(0.05));
 }
 
+// Slow start: from the first request's 100 events the size doubles per sample until it reaches
+// the model's size, then grows by at most 1.25x. At 1.25x from the start, the sixth request
+// was 305 events; the drill's first seconds ran in requests of a fifth of the target's size.
+TEST_CASE("RequestSize: slow start reaches the target's size within a few requests") {
+  RequestSize size(target_ms(250));
+  SimulatedDownstream down(5, 5000);
+  down.set_noise(0.05);
+  down.run(size, 6);
+  // (250 - 5) ms at 0.2 ms per event: 1,225 events, +-15% dither.
+  CHECK(size.events() >= 900);
+  // It does not overshoot past twice the model's size, and settles there.
+  CHECK(down.larger_than(2 * 1225) == 0);
+  CHECK(down.run(size, 200) == doctest::Approx(1225).epsilon(0.1));
+  CHECK(down.larger_than(static_cast<uint64_t>(1.5 * 1225)) == 0);
+}
+
+// A drain usually starts against a downstream that is down: the failures before it comes up
+// carry no sample and leave slow start on (the capacity matrix's drill starts that way).
+TEST_CASE("RequestSize: failures before the first success keep slow start") {
+  RequestSize size(target_ms(250));
+  const Time t0{std::chrono::seconds(1000)};
+  for (int i = 0; i < 5; ++i) size.on_failure(t0 + milliseconds(i), t0 + milliseconds(i + 1));
+  SimulatedDownstream down(5, 5000);
+  down.run(size, 6);
+  CHECK(size.events() >= 900);
+}
+
 TEST_CASE("RequestSize: the size follows the downstream's speed") {
   RequestSize size(target_ms(150));
   SimulatedDownstream down(5, 1000);
