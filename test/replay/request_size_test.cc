@@ -97,8 +97,9 @@ TEST_CASE("RequestSize: converges to the size that takes the target time") {
 }
 
 // Slow start: from the first request's 100 events the size doubles per sample until it reaches
-// the model's size, then grows by at most 1.25x. At 1.25x from the start, the sixth request
-// was 305 events; the drill's first seconds ran in requests of a fifth of the target's size.
+// the model's size, then grows by at most 1.25x. At 1.25x from the start, the size after six
+// requests was 438 events here (kStartGrowth set to 1.25); the drill's first second ran in requests
+// of 25-850 events.
 TEST_CASE("RequestSize: slow start reaches the target's size within a few requests") {
   RequestSize size(target_ms(250));
   SimulatedDownstream down(5, 5000);
